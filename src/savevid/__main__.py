@@ -1,0 +1,5 @@
+"""``python -m savevid``."""
+
+from savevid.cli.app import main
+
+main()

@@ -1,0 +1,31 @@
+"""Typed settings (``SAVEVID_*`` environment variables), built by a factory, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator or a person can set; every field maps to ``SAVEVID_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SAVEVID_", extra="ignore")
+
+    download_dir: Path = Field(default=Path("."), description="Where finished files go")
+    connections: int = Field(default=16, ge=1, le=64, description="Connections per download")
+    retries: int = Field(default=10, ge=0, le=100, description="Retries of a failed request")
+    fragment_retries: int = Field(default=10, ge=0, le=100, description="Retries of a fragment")
+    socket_timeout: float = Field(default=20.0, gt=0, description="Seconds without data before retry")
+    ffmpeg: Path | None = Field(default=None, description="ffmpeg binary; default: PATH, then bundled")
+    cookies: Path | None = Field(default=None, description="Netscape cookies.txt for logged-in sites")
+    cookies_from_browser: str | None = Field(
+        default=None, description="Read cookies from a browser: NAME[+KEYRING][:PROFILE][::CONTAINER]"
+    )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides taking precedence."""
+    values = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The data path: from resolved formats to a finished file on disk."""

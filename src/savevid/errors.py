@@ -1,0 +1,91 @@
+"""One exception tree with stable codes that the CLI, the API and the page map to messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable, machine-readable reasons a link could not become a file."""
+
+    INVALID_URL = "invalid_url"
+    INVALID_OPTION = "invalid_option"
+    UNSUPPORTED_URL = "unsupported_url"
+    NO_MEDIA = "no_media"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+    PRIVATE = "private"
+    LOGIN_REQUIRED = "login_required"
+    AGE_RESTRICTED = "age_restricted"
+    GEO_BLOCKED = "geo_blocked"
+    DRM = "drm_protected"
+    RATE_LIMITED = "rate_limited"
+    FORBIDDEN = "forbidden"
+    NETWORK = "network"
+    FORMAT_UNAVAILABLE = "format_unavailable"
+    FFMPEG_MISSING = "ffmpeg_missing"
+    DOWNLOAD_FAILED = "download_failed"
+    PROCESSING_FAILED = "processing_failed"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+
+
+# Reasons that are the asker's own mistake: the CLI exits 2 and the API answers 4xx for them.
+USAGE_CODES = frozenset({ErrorCode.INVALID_URL, ErrorCode.INVALID_OPTION})
+
+
+class SavevidError(Exception):
+    """Base of every error a person may see; ``message`` is one plain sentence."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.hint = hint
+
+    @property
+    def is_usage(self) -> bool:
+        """True when the input itself was wrong, not the site or the network."""
+        return self.code in USAGE_CODES
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} {self.hint}"
+
+
+class InvalidURLError(SavevidError):
+    """The text is not a link savevid can open."""
+
+    code = ErrorCode.INVALID_URL
+
+
+class InvalidOptionError(SavevidError):
+    """An option (format spec, browser name, ...) is not one savevid understands."""
+
+    code = ErrorCode.INVALID_OPTION
+
+
+class ExtractionError(SavevidError):
+    """The site answered, but no media could be had from it."""
+
+    code = ErrorCode.NO_MEDIA
+
+
+class NetworkError(SavevidError):
+    """The site could not be reached, even after retries."""
+
+    code = ErrorCode.NETWORK
+
+
+class DownloadFailedError(SavevidError):
+    """The media was found but its bytes could not be fetched or assembled."""
+
+    code = ErrorCode.DOWNLOAD_FAILED
+
+
+class FFmpegMissingError(SavevidError):
+    """No ffmpeg binary could be found to merge or convert."""
+
+    code = ErrorCode.FFMPEG_MISSING

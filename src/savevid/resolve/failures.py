@@ -1,0 +1,146 @@
+"""Turning yt-dlp's exceptions into savevid errors with stable codes and one plain sentence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from yt_dlp.networking.exceptions import HTTPError, TransportError
+from yt_dlp.utils import (
+    DownloadError,
+    ExtractorError,
+    GeoRestrictedError,
+    PostProcessingError,
+    UnsupportedError,
+)
+
+from savevid.errors import ErrorCode, SavevidError
+
+_BUG_REPORT = re.compile(r";?\s*please report this issue on .*$", re.IGNORECASE | re.DOTALL)
+_PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[\w:.-]+\]\s*)?(?:[\w-]+:\s(?=\S))?")
+
+# First match wins: specific reasons before general ones.
+_PATTERNS: list[tuple[ErrorCode, re.Pattern[str]]] = [
+    (ErrorCode.DRM, re.compile(r"\bDRM\b|widevine|playready|encrypted media", re.I)),
+    (
+        ErrorCode.GEO_BLOCKED,
+        re.compile(r"not available (?:in|from) your (?:country|location)|\bgeo[- ]?(?:restrict|block)", re.I),
+    ),
+    (ErrorCode.PRIVATE, re.compile(r"\bprivate\b", re.I)),
+    (ErrorCode.AGE_RESTRICTED, re.compile(r"confirm your age|age[- ]restricted|age verification", re.I)),
+    (ErrorCode.LOGIN_REQUIRED, re.compile(r"sign in|log ?in|logged[- ]in|cookies", re.I)),
+    (ErrorCode.FORMAT_UNAVAILABLE, re.compile(r"requested format is not available", re.I)),
+    (
+        ErrorCode.UNAVAILABLE,
+        re.compile(r"removed|deleted|no longer available|unavailable|does not exist|not available", re.I),
+    ),
+    (ErrorCode.FFMPEG_MISSING, re.compile(r"ffmpeg.*not (?:found|installed)", re.I)),
+]
+
+MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.NO_MEDIA: "No video or audio was found at this link.",
+    ErrorCode.NOT_FOUND: "The site says this page does not exist (404).",
+    ErrorCode.UNAVAILABLE: "This video is unavailable: it may have been removed.",
+    ErrorCode.PRIVATE: "This video is private.",
+    ErrorCode.LOGIN_REQUIRED: "This video needs a logged-in account.",
+    ErrorCode.AGE_RESTRICTED: "This video is age-restricted and needs a logged-in account.",
+    ErrorCode.GEO_BLOCKED: "This video is not available in the server's country.",
+    ErrorCode.DRM: "This video is DRM-protected; savevid does not break copy protection.",
+    ErrorCode.RATE_LIMITED: "The site is limiting requests (429); try again later.",
+    ErrorCode.FORBIDDEN: "The site refused the request (access denied).",
+    ErrorCode.FORMAT_UNAVAILABLE: "The requested quality or format is not available for this video.",
+    ErrorCode.PROCESSING_FAILED: "The file was downloaded but could not be converted.",
+}
+
+HINTS: dict[ErrorCode, str] = {
+    ErrorCode.LOGIN_REQUIRED: "Try --cookies FILE or --cookies-from-browser NAME.",
+    ErrorCode.AGE_RESTRICTED: "Try --cookies FILE or --cookies-from-browser NAME.",
+    ErrorCode.PRIVATE: "If you have access, try --cookies-from-browser NAME.",
+    ErrorCode.FORMAT_UNAVAILABLE: "Run 'savevid info URL' to see what is offered.",
+    ErrorCode.NETWORK: "Check the connection and the link, then try again.",
+}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        exc_info = getattr(current, "exc_info", None)
+        nested = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        todo += [nested, getattr(current, "cause", None), current.__cause__, current.__context__]
+
+
+def clean_message(text: str) -> str:
+    """yt-dlp's message without 'ERROR:', extractor tags, video ids and bug-report boilerplate."""
+    text = _BUG_REPORT.sub("", text.strip())
+    text = _PREFIX.sub("", text, count=1).strip()
+    return text[:1].upper() + text[1:] if text else "Unknown error."
+
+
+def _error(code: ErrorCode, message: str | None = None) -> SavevidError:
+    return SavevidError(
+        message or MESSAGES.get(code, "The download failed."), code=code, hint=HINTS.get(code)
+    )
+
+
+def _from_http(error: HTTPError) -> SavevidError:
+    status = error.status
+    if status in (404, 410):
+        return _error(ErrorCode.NOT_FOUND, f"The site says this does not exist (HTTP {status}).")
+    if status == 429:
+        return _error(ErrorCode.RATE_LIMITED)
+    if status in (401, 403, 451):
+        return _error(ErrorCode.FORBIDDEN, f"The site refused the request (HTTP {status}).")
+    return _error(ErrorCode.NETWORK, f"The site answered with an error (HTTP {status}).")
+
+
+def _from_transport(error: TransportError, url: str | None) -> SavevidError:
+    host = urlsplit(url).netloc if url else "the site"
+    reason = f"{error} {error.cause or ''}".lower()
+    if "refused" in reason:
+        detail = "connection refused"
+    elif "timed out" in reason or "timeout" in reason:
+        detail = "timed out"
+    elif "name" in reason and ("resolv" in reason or "known" in reason):
+        detail = "host name not found"
+    else:
+        detail = clean_message(str(error.cause or error)).rstrip(".")
+    return _error(ErrorCode.NETWORK, f"Could not reach {host}: {detail}.")
+
+
+def classify(exc: BaseException, url: str | None = None) -> SavevidError:
+    """The savevid error that best explains an exception raised while resolving or downloading."""
+    chain = list(_chain(exc))
+    for link in chain:
+        if isinstance(link, SavevidError):
+            return link
+        if isinstance(link, GeoRestrictedError):
+            return _error(ErrorCode.GEO_BLOCKED)
+        if isinstance(link, UnsupportedError):
+            return _error(ErrorCode.NO_MEDIA)
+        if isinstance(link, HTTPError):
+            return _from_http(link)
+        if isinstance(link, TransportError):
+            return _from_transport(link, url)
+    text = next(
+        (
+            str(getattr(c, "orig_msg", None) or c)
+            for c in chain
+            if isinstance(c, ExtractorError | DownloadError | PostProcessingError)
+        ),
+        str(exc),
+    )
+    for code, pattern in _PATTERNS:
+        if pattern.search(text):
+            return _error(code, None if code in MESSAGES else clean_message(text))
+    if any(isinstance(c, PostProcessingError) for c in chain):
+        return _error(ErrorCode.PROCESSING_FAILED, f"Converting the file failed: {clean_message(text)}")
+    if any(isinstance(c, OSError) for c in chain):
+        return _error(ErrorCode.DOWNLOAD_FAILED, f"Writing the file failed: {clean_message(text)}")
+    return _error(ErrorCode.DOWNLOAD_FAILED, clean_message(text))

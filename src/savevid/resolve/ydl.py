@@ -1,0 +1,92 @@
+"""The one adapter between savevid's typed settings and yt-dlp's untyped ``params`` dict."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from typing import Any
+
+from yt_dlp import YoutubeDL
+from yt_dlp.cookies import SUPPORTED_BROWSERS, SUPPORTED_KEYRINGS
+
+from savevid.config import Settings
+from savevid.engine.ffmpeg import find_ffmpeg
+from savevid.errors import InvalidOptionError
+
+log = logging.getLogger("savevid.yt_dlp")
+
+_BROWSER_SPEC = re.compile(
+    r"^(?P<name>[^+:]+)(?:\+(?P<keyring>[^:]+))?(?::(?!:)(?P<profile>.+?))?(?:::(?P<container>.+))?$"
+)
+
+
+class LogBridge:
+    """yt-dlp's logger interface, writing to :mod:`logging` and never to stdout."""
+
+    def debug(self, msg: str) -> None:
+        log.debug(msg.removeprefix("[debug] "))
+
+    def info(self, msg: str) -> None:
+        log.debug(msg)
+
+    def warning(self, msg: str) -> None:
+        log.warning(msg.removeprefix("WARNING: "))
+
+    def error(self, msg: str) -> None:
+        # yt-dlp raises right after reporting; the caller turns that into one clear line.
+        log.debug(msg)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt``: exponential, capped, with jitter."""
+    return float(min(0.25 * 2**attempt, 8.0) * random.uniform(0.5, 1.0))
+
+
+def parse_browser(spec: str) -> tuple[str, str | None, str | None, str | None]:
+    """``NAME[+KEYRING][:PROFILE][::CONTAINER]`` as yt-dlp's ``cookiesfrombrowser`` tuple."""
+    match = _BROWSER_SPEC.match(spec.strip())
+    name = match.group("name").lower() if match else ""
+    if name not in SUPPORTED_BROWSERS:
+        known = ", ".join(sorted(SUPPORTED_BROWSERS))
+        raise InvalidOptionError(f"Unknown browser {spec!r}; choose one of: {known}.")
+    assert match is not None
+    keyring = match.group("keyring")
+    if keyring and keyring.upper() not in SUPPORTED_KEYRINGS:
+        raise InvalidOptionError(f"Unknown keyring {keyring!r}.")
+    return name, match.group("profile"), keyring and keyring.upper(), match.group("container")
+
+
+def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
+    """yt-dlp options shared by every extraction and download of one job."""
+    params: dict[str, Any] = {
+        "logger": LogBridge(),
+        "quiet": True,
+        "noprogress": True,
+        "color": {"stdout": "never", "stderr": "never"},
+        "retries": settings.retries,
+        "fragment_retries": settings.fragment_retries,
+        "extractor_retries": 3,
+        "file_access_retries": 3,
+        "retry_sleep_functions": {"http": backoff, "fragment": backoff, "extractor": backoff},
+        "socket_timeout": settings.socket_timeout,
+        "concurrent_fragment_downloads": settings.connections,
+        "skip_unavailable_fragments": False,  # a missing fragment fails the download
+        "ffmpeg_location": str(find_ffmpeg(settings.ffmpeg)),
+        "noplaylist": not playlist,
+        "extract_flat": "in_playlist",
+        "merge_output_format": "mp4/webm/mkv",
+        "windowsfilenames": True,
+    }
+    if settings.cookies is not None:
+        if not settings.cookies.is_file():
+            raise InvalidOptionError(f"The cookies file does not exist: {settings.cookies}.")
+        params["cookiefile"] = str(settings.cookies)
+    if settings.cookies_from_browser:
+        params["cookiesfrombrowser"] = parse_browser(settings.cookies_from_browser)
+    return params
+
+
+def open_ydl(settings: Settings, *, playlist: bool = True, **extra: Any) -> YoutubeDL:
+    """A fresh YoutubeDL for one job: the object is not thread-safe, so never share it."""
+    return YoutubeDL({**base_params(settings, playlist=playlist), **extra})

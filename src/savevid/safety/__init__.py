@@ -1,0 +1,1 @@
+"""Rules that keep untrusted input (links, titles) from doing harm."""

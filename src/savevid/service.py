@@ -1,0 +1,149 @@
+"""The one service layer that the CLI, the API and the workers drive: resolve, then download."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+from savevid.config import Settings, get_settings
+from savevid.engine import ytdlp
+from savevid.engine.progress import ProgressCallback
+from savevid.errors import SavevidError
+from savevid.models import Choice, Media, Progress, Result, Stage
+from savevid.resolve.failures import classify
+from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
+from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
+from savevid.resolve.ydl import open_ydl
+from savevid.safety.filenames import safe_filename
+from savevid.safety.urls import normalize_url
+
+log = logging.getLogger("savevid")
+
+WORKDIR_PREFIX = ".savevid-"
+
+
+def _media_from_info(info: Info, url: str, settings: Settings) -> Media:
+    if is_playlist(info) or (not info.get("formats") and not info.get("url")):
+        return to_media(info, url, [])
+    with open_ydl(settings) as ydl:
+        select = make_selector(ydl.build_format_selector, info.get("formats") or [info])
+        options = offered_options(info.get("formats") or [info], select, info.get("duration"))
+    return to_media(info, url, options)
+
+
+def resolve(url: str, settings: Settings | None = None, *, playlist: bool = True) -> Media:
+    """What a link points to: title, site, choices with sizes, or a playlist's entries."""
+    settings = settings or get_settings()
+    url = normalize_url(url)
+    try:
+        with open_ydl(settings, playlist=playlist) as ydl:
+            info = ydl.extract_info(url, download=False)
+        if info is None:
+            raise SavevidError("No video or audio was found at this link.")
+        return _media_from_info(info, url, settings)
+    except SavevidError:
+        raise
+    except Exception as exc:
+        raise classify(exc, url) from exc
+
+
+def expand(media: Media, settings: Settings | None = None) -> Iterator[Media | SavevidError]:
+    """The single items of a media: itself, or each playlist entry resolved in turn.
+
+    An entry that cannot be resolved is yielded as the SavevidError explaining why,
+    so one bad entry does not stop the rest.
+    """
+    if not media.is_playlist:
+        yield media
+        return
+    settings = settings or get_settings()
+    for entry in media.info.get("entries") or []:
+        yield from _expand_entry(entry, media.url, settings)
+
+
+def _expand_entry(entry: Info, parent_url: str, settings: Settings) -> Iterator[Media | SavevidError]:
+    try:
+        if entry.get("_type") in ("url", "url_transparent") or not entry.get("formats"):
+            url = entry_url(entry)
+            if url is None:
+                raise SavevidError("A playlist entry has no link.")
+            yield from expand(resolve(url, settings, playlist=False), settings)
+        else:
+            yield _media_from_info(entry, entry_url(entry) or parent_url, settings)
+    except SavevidError as exc:
+        yield exc
+
+
+def _workdir(dest: Path, media: Media, choice: Choice) -> Path:
+    # Stable per item and choice, so an interrupted download resumes from its partial files.
+    key = hashlib.sha256(f"{media.extractor}:{media.id}:{choice.model_dump_json()}".encode())
+    return dest / f"{WORKDIR_PREFIX}{key.hexdigest()[:16]}"
+
+
+def _unique(path: Path) -> Path:
+    if not path.exists():
+        return path
+    for n in range(2, 10_000):
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise SavevidError(f"Too many files named like {path.name}.")
+
+
+def _deliver(produced: Path, media: Media, dest: Path) -> Path:
+    with produced.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    target = _unique(dest / safe_filename(media.title, media.id, produced.suffix))
+    os.replace(produced, target)  # atomic: the final name only ever holds a complete file
+    return target
+
+
+def download(
+    media: Media,
+    choice: Choice | None = None,
+    dest: Path | None = None,
+    on_progress: ProgressCallback | None = None,
+    settings: Settings | None = None,
+) -> Result:
+    """Download one resolved item as chosen into dest; the Result names the finished file."""
+    if media.is_playlist:
+        raise SavevidError("A playlist is downloaded item by item: use expand() first.")
+    settings = settings or get_settings()
+    choice = choice or Choice()
+    dest = (dest or settings.download_dir).expanduser()
+    dest.mkdir(parents=True, exist_ok=True)
+    workdir = _workdir(dest, media, choice)
+    workdir.mkdir(exist_ok=True)
+    factory = partial(
+        open_ydl, settings, playlist=False, format=format_spec(choice), postprocessors=postprocessors(choice)
+    )
+    try:
+        produced = ytdlp.fetch(factory, media.info, workdir, on_progress)
+        path = _deliver(produced, media, dest)
+    except KeyboardInterrupt:
+        raise  # keep the partial files: the next run resumes them
+    except BaseException as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if isinstance(exc, SavevidError):
+            raise
+        if not isinstance(exc, Exception):
+            raise
+        raise classify(exc, media.url) from exc
+    shutil.rmtree(workdir, ignore_errors=True)
+    if on_progress:
+        size = path.stat().st_size
+        on_progress(Progress(stage=Stage.DONE, downloaded=size, total=size))
+    return Result(
+        path=path,
+        title=media.title,
+        size=path.stat().st_size,
+        duration=media.duration,
+        url=media.url,
+        site=media.site,
+        id=media.id,
+    )

@@ -1,0 +1,1 @@
+"""Test support: real media made with ffmpeg, and a local origin that serves it like a site."""

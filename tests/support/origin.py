@@ -1,0 +1,149 @@
+"""A local origin on 127.0.0.1 that serves sample media and pages in the shapes real sites use.
+
+Static files honour Range requests; routes add pages, redirects, errors and a cookie-gated page.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TYPES = {
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".m4s": "video/iso.segment",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".mpd": "application/dash+xml",
+    ".bin": "application/octet-stream",
+    ".html": "text/html; charset=utf-8",
+    ".jpg": "image/jpeg",
+}
+
+
+@dataclass
+class Reply:
+    """What a route answers: a status, headers and a body."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Route = Callable[["Handler"], Reply]
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Serves routes first, then files under the origin's media folder."""
+
+    server: OriginServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        pass
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        path = urlsplit(self.path).path
+        self.server.hits.append(path)
+        route = self.server.routes.get(path)
+        if route is not None:
+            self._send(route(self), head)
+        elif path.startswith("/media/"):
+            self._send_file(self.server.media / path.removeprefix("/media/"), head)
+        else:
+            self._send(Reply(404, b"not found"), head)
+
+    def _send(self, reply: Reply, head: bool) -> None:
+        self.send_response(reply.status)
+        headers = {"Content-Type": "text/html; charset=utf-8", **reply.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(reply.body)
+
+    def _send_file(self, file: Path, head: bool) -> None:
+        root = self.server.media.resolve()
+        file = file.resolve()
+        if not file.is_file() or root not in file.parents:
+            self._send(Reply(404, b"not found"), head)
+            return
+        data = file.read_bytes()
+        kind = TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        start, end = 0, len(data) - 1
+        status = 200
+        match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
+        if match and (match.group(1) or match.group(2)):
+            if match.group(1):
+                start = int(match.group(1))
+                end = min(int(match.group(2)), end) if match.group(2) else end
+            else:
+                start = max(0, len(data) - int(match.group(2)))
+            if start > end:
+                self._send(Reply(416, b"", {"Content-Range": f"bytes */{len(data)}"}), head)
+                return
+            status = 206
+        headers = {"Content-Type": kind, "Accept-Ranges": "bytes"}
+        if status == 206:
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        self._send(Reply(status, data[start : end + 1], headers), head)
+
+
+class OriginServer(ThreadingHTTPServer):
+    """The server object, holding the media folder, the route table and the paths requested."""
+
+    daemon_threads = True
+
+    def __init__(self, media: Path) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.media = media
+        self.routes: dict[str, Route] = {}
+        self.hits: list[str] = []
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up early (as downloaders do after probing) are not errors
+
+
+class Origin:
+    """A running origin: ``origin.url('/path')`` names a URL on it."""
+
+    def __init__(self, media: Path) -> None:
+        self.server = OriginServer(media)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path on this origin."""
+        return f"{self.base}{path}"
+
+    def page(self, path: str, html: str) -> str:
+        """Serve ``html`` at path, with ``{base}`` replaced by this origin's base URL."""
+        body = html.replace("{base}", self.base).encode()
+        self.server.routes[path] = lambda _: Reply(200, body)
+        return self.url(path)
+
+    def route(self, path: str, route: Route) -> str:
+        """Serve whatever ``route`` answers at path."""
+        self.server.routes[path] = route
+        return self.url(path)
+
+    def start(self) -> Origin:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
