@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.origin import Origin
-
 import savevid
 from savevid.config import get_settings
 from savevid.engine.progress import ProgressTracker
 from savevid.models import Progress, Stage
+from support.origin import Origin
 
 
 def test_merged_parts_add_up_to_one_total() -> None:
