@@ -130,3 +130,13 @@ def test_offered_options_are_distinct_and_include_audio() -> None:
 def test_audio_only_sources_offer_no_video() -> None:
     audio = [f for f in ADAPTIVE if f["vcodec"] == "none"]
     assert [o.kind for o in offered_options(audio, selector(audio), 10.0)] == ["audio", "audio"]
+
+
+def test_audio_taken_from_a_progressive_file_is_not_sized_as_the_whole_file() -> None:
+    formats = [{"format_id": "sd", "ext": "mp4", "height": 360, "filesize": 900_000, "abr": 96}]
+    options = {o.id: o for o in offered_options(formats, selector(formats), 10.0)}
+    assert options["best"].size == 900_000
+    assert options["audio-m4a"].size == 120_000 and options["audio-m4a"].size_approximate
+    formats[0].pop("abr")
+    options = {o.id: o for o in offered_options(formats, selector(formats), 10.0)}
+    assert options["audio-m4a"].size is None

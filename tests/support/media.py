@@ -14,30 +14,13 @@ AES_KEY = bytes(range(16))
 AES_IV = "000102030405060708090a0b0c0d0e0f"
 
 _SOURCE = [
-    "-f",
-    "lavfi",
-    "-i",
-    f"testsrc2=size=640x360:rate=25:duration={DURATION}",
-    "-f",
-    "lavfi",
-    "-i",
-    f"sine=frequency=440:sample_rate=44100:duration={DURATION}",
-]
-_H264 = [
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-pix_fmt",
-    "yuv420p",
-    "-g",
-    "25",
-    "-keyint_min",
-    "25",
-    "-sc_threshold",
-    "0",
-]
-_AAC = ["-c:a", "aac", "-b:a", "96k"]
+    *"-f lavfi -i".split(), f"testsrc2=size=640x360:rate=25:duration={DURATION}",
+    *"-f lavfi -i".split(), f"sine=frequency=440:sample_rate=44100:duration={DURATION}",
+]  # fmt: skip
+# A keyframe every second, so that every HLS/DASH segment starts cleanly.
+_H264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 25 -keyint_min 25 -sc_threshold 0".split()
+_AAC = "-c:a aac -b:a 96k".split()
+_HLS_VOD = "-f hls -hls_time 1 -hls_playlist_type vod".split()
 
 
 def _ffmpeg(*args: str | Path, cwd: Path) -> None:
@@ -47,104 +30,49 @@ def _ffmpeg(*args: str | Path, cwd: Path) -> None:
 
 def _variants(out: Path, segment_type: str) -> None:
     """A master playlist with a 360p and a 240p variant, each with its own audio."""
-    extra = (
-        ["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4"] if segment_type == "fmp4" else []
-    )
-    ext = "m4s" if segment_type == "fmp4" else "ts"
+    fmp4 = segment_type == "fmp4"
+    extra = "-hls_segment_type fmp4 -hls_fmp4_init_filename init.mp4".split() if fmp4 else []
+    ext = "m4s" if fmp4 else "ts"
     _ffmpeg(
         *_SOURCE,
-        "-filter_complex",
-        "[0:v]split=2[a][b];[b]scale=426:240[small]",
-        "-map",
-        "[a]",
-        "-map",
-        "[small]",
-        "-map",
-        "1:a",
-        "-map",
-        "1:a",
-        *_H264,
-        *_AAC,
-        "-b:v:0",
-        "900k",
-        "-b:v:1",
-        "300k",
-        "-var_stream_map",
-        "v:0,a:0,name:360p v:1,a:1,name:240p",
-        "-master_pl_name",
-        "master.m3u8",
-        "-f",
-        "hls",
-        "-hls_time",
-        "1",
-        "-hls_playlist_type",
-        "vod",
-        *extra,
-        "-hls_segment_filename",
-        f"%v/seg%d.{ext}",
-        "%v/index.m3u8",
+        *"-filter_complex [0:v]split=2[a][b];[b]scale=426:240[small]".split(),
+        *"-map [a] -map [small] -map 1:a -map 1:a".split(),
+        *_H264, *_AAC, *"-b:v:0 900k -b:v:1 300k".split(),
+        "-var_stream_map", "v:0,a:0,name:360p v:1,a:1,name:240p",
+        "-master_pl_name", "master.m3u8",
+        *_HLS_VOD, *extra, "-hls_segment_filename", f"%v/seg%d.{ext}", "%v/index.m3u8",
         cwd=out,
-    )
+    )  # fmt: skip
 
 
 def _encrypted(out: Path) -> None:
+    """A single AES-128 encrypted HLS stream, with an explicit IV."""
     (out / "key.bin").write_bytes(AES_KEY)
     (out / "keyinfo").write_text(f"key.bin\nkey.bin\n{AES_IV}\n")
-    _ffmpeg(
-        *_SOURCE,
-        *_H264,
-        *_AAC,
-        "-f",
-        "hls",
-        "-hls_time",
-        "1",
-        "-hls_playlist_type",
-        "vod",
-        "-hls_key_info_file",
-        "keyinfo",
-        "-hls_segment_filename",
-        "seg%d.ts",
-        "index.m3u8",
-        cwd=out,
-    )
+    _ffmpeg(*_SOURCE, *_H264, *_AAC, *_HLS_VOD, "-hls_key_info_file", "keyinfo",
+            "-hls_segment_filename", "seg%d.ts", "index.m3u8", cwd=out)  # fmt: skip
     (out / "keyinfo").unlink()
 
 
 def _dash(out: Path) -> None:
-    _ffmpeg(
-        *_SOURCE,
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        *_H264,
-        *_AAC,
-        "-f",
-        "dash",
-        "-seg_duration",
-        "1",
-        "-use_template",
-        "1",
-        "-use_timeline",
-        "0",
-        "-adaptation_sets",
-        "id=0,streams=v id=1,streams=a",
-        "manifest.mpd",
-        cwd=out,
-    )
+    """DASH with a video and an audio adaptation set."""
+    _ffmpeg(*_SOURCE, *"-map 0:v -map 1:a".split(), *_H264, *_AAC,
+            *"-f dash -seg_duration 1 -use_template 1 -use_timeline 0".split(),
+            "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd", cwd=out)  # fmt: skip
 
 
 def _build(root: Path) -> None:
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", "thumb.jpg", cwd=root)
-    _ffmpeg(*_SOURCE, *_H264, *_AAC, "-movflags", "+faststart", "progressive.mp4", cwd=root)
-    _ffmpeg(*_SOURCE, "-map", "0:v", *_H264, "-movflags", "+faststart", "video-only.mp4", cwd=root)
-    _ffmpeg(*_SOURCE, "-map", "1:a", *_AAC, "-movflags", "+faststart", "audio-only.m4a", cwd=root)
-    for name, build in {
+    _ffmpeg(*"-f lavfi -i testsrc2=size=320x180 -frames:v 1 thumb.jpg".split(), cwd=root)
+    _ffmpeg(*_SOURCE, *_H264, *_AAC, *"-movflags +faststart progressive.mp4".split(), cwd=root)
+    _ffmpeg(*_SOURCE, "-map", "0:v", *_H264, *"-movflags +faststart video-only.mp4".split(), cwd=root)
+    _ffmpeg(*_SOURCE, "-map", "1:a", *_AAC, *"-movflags +faststart audio-only.m4a".split(), cwd=root)
+    builders = {
         "hls_ts": lambda d: _variants(d, "mpegts"),
         "hls_fmp4": lambda d: _variants(d, "fmp4"),
         "hls_aes": _encrypted,
         "dash": _dash,
-    }.items():
+    }
+    for name, build in builders.items():
         (root / name).mkdir()
         build(root / name)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +58,7 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         path = urlsplit(self.path).path
         self.server.hits.append(path)
+        self.server.ranges.append((path, self.headers.get("Range")))
         route = self.server.routes.get(path)
         if route is not None:
             self._send(route(self), head)
@@ -72,8 +74,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if not head:
+        if head:
+            return
+        rate = self.server.rates.get(urlsplit(self.path).path)
+        if rate is None:
             self.wfile.write(reply.body)
+            return
+        chunk = max(1, rate // 20)
+        for start in range(0, len(reply.body), chunk):
+            self.wfile.write(reply.body[start : start + chunk])
+            time.sleep(chunk / rate)
 
     def _send_file(self, file: Path, head: bool) -> None:
         root = self.server.media.resolve()
@@ -112,6 +122,8 @@ class OriginServer(ThreadingHTTPServer):
         self.media = media
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        self.ranges: list[tuple[str, str | None]] = []
+        self.rates: dict[str, int] = {}  # path -> bytes per second, to make downloads slow
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that hang up early (as downloaders do after probing) are not errors

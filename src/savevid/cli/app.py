@@ -6,7 +6,6 @@ import itertools
 import json
 import logging
 import re
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +37,7 @@ app = typer.Typer(
 stderr = Console(stderr=True, highlight=False)
 stdout = Console(highlight=False)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _QUALITY_ALIASES = {"4k": "2160", "uhd": "2160", "2k": "1440", "hd": "720", "fullhd": "1080"}
 
 
@@ -213,18 +212,18 @@ def download(
     )
     dest = settings.download_dir
     codes = []
-    for url in urls:
-        try:
-            codes.append(_download_url(url, choice, dest, settings, not no_playlist, as_json))
-        except SavevidError as error:
-            codes.append(_fail(error, url))
+    try:
+        for url in urls:
+            try:
+                codes.append(_download_url(url, choice, dest, settings, not no_playlist, as_json))
+            except SavevidError as error:
+                codes.append(_fail(error, url))
+    except KeyboardInterrupt:
+        stderr.print("interrupted: the partial download is kept and resumes on the next run.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(max(codes, default=EXIT_OK))
 
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        stderr.print("interrupted: partial downloads are kept and resume on the next run.")
-        sys.exit(130)
+    app()

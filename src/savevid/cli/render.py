@@ -25,7 +25,7 @@ def human_size(size: int | None, approximate: bool = False) -> str:
     if size is None:
         return "?"
     value, unit = float(size), "B"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
+    for unit in ("B", "kB", "MB", "GB", "TB"):
         if value < 1000 or unit == "TB":
             break
         value /= 1000

@@ -104,8 +104,16 @@ def _video_option(quality: Quality, fmt: Format, duration: float | None) -> Opti
     )
 
 
+def _audio_size(fmt: Format, duration: float | None) -> tuple[int | None, bool]:
+    if all(part.get("vcodec") == "none" for part in _parts(fmt)):
+        return estimate_size(fmt, duration)
+    if fmt.get("abr") and duration:  # audio taken out of a file that also holds video
+        return int(fmt["abr"] * 125 * duration), True
+    return None, True
+
+
 def _audio_option(audio: AudioFormat, fmt: Format, duration: float | None) -> Option:
-    size, approximate = estimate_size(fmt, duration)
+    size, approximate = _audio_size(fmt, duration)
     if audio is AudioFormat.MP3 and duration:
         size, approximate = int(duration * MP3_BITRATE_KBPS * 125), True
     ext = audio.value if audio is not AudioFormat.BEST else fmt.get("ext")

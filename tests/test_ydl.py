@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from savevid.config import get_settings
+from savevid.errors import ErrorCode, SavevidError
+from savevid.resolve.ydl import backoff, base_params, open_ydl, parse_browser
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("firefox", ("firefox", None, None, None)),
+        ("Chrome:Profile 1", ("chrome", "Profile 1", None, None)),
+        ("chromium+gnomekeyring:Default", ("chromium", "Default", "GNOMEKEYRING", None)),
+        ("firefox::Work", ("firefox", None, None, "Work")),
+    ],
+)
+def test_browser_specs_parse_like_yt_dlp(spec: str, expected: tuple[str | None, ...]) -> None:
+    assert parse_browser(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["netscape", "", "chrome+nokeyring"])
+def test_unknown_browsers_are_usage_errors(spec: str) -> None:
+    with pytest.raises(SavevidError) as caught:
+        parse_browser(spec)
+    assert caught.value.code is ErrorCode.INVALID_OPTION
+
+
+def test_retries_are_explicit_because_library_defaults_are_zero() -> None:
+    params = base_params(get_settings(retries=7, fragment_retries=5, connections=4))
+    assert (params["retries"], params["fragment_retries"]) == (7, 5)
+    assert params["concurrent_fragment_downloads"] == 4
+    assert params["skip_unavailable_fragments"] is False
+    assert all(0 < backoff(n) <= 8 for n in range(1, 20))
+
+
+def test_missing_cookie_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SavevidError) as caught:
+        base_params(get_settings(cookies=tmp_path / "missing.txt"))
+    assert caught.value.is_usage
+
+
+def test_yt_dlp_output_goes_to_logging_not_stdout(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="savevid.yt_dlp")
+    with open_ydl(get_settings()) as ydl:
+        ydl.to_screen("[test] hello")
+        ydl.report_warning("careful")
+    assert capsys.readouterr() == ("", "")
+    assert "[test] hello" in caplog.text and "careful" in caplog.text
+
+
+def test_bad_browser_on_the_command_line(cli) -> None:
+    run = cli("info", "--cookies-from-browser", "netscape", "https://example.com/v")
+    assert run.code == 2
+    assert run.stderr.startswith("error: ") and "Unknown browser" in run.stderr
