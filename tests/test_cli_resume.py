@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +16,12 @@ from support.probe import probe
 
 
 def partial_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.glob(".savevid-*/*.part"))
+    """Bytes the engine has recorded as written (its resume state), in any work folder."""
+    done = 0
+    for state in folder.glob(".savevid-*/*.state.json"):
+        with contextlib.suppress(ValueError, OSError):
+            done += sum(pos - start for start, pos, _ in json.loads(state.read_text())["pieces"])
+    return done
 
 
 def test_interrupted_download_resumes(cli, origin: Origin, tmp_path: Path) -> None:

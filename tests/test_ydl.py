@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from savevid.config import get_settings
+from savevid.engine.retry import backoff
 from savevid.errors import ErrorCode, SavevidError
-from savevid.resolve.ydl import backoff, base_params, open_ydl, parse_browser
+from savevid.resolve.ydl import base_params, open_ydl, parse_browser
 
 
 @pytest.mark.parametrize(

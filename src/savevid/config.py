@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     connections: int = Field(default=16, ge=1, le=64, description="Connections per download")
     retries: int = Field(default=10, ge=0, le=100, description="Retries of a failed request")
     fragment_retries: int = Field(default=10, ge=0, le=100, description="Retries of a fragment")
+    low_speed_limit: int = Field(default=1024, ge=0, description="Bytes/s below which a connection ...")
+    low_speed_time: float = Field(default=20.0, gt=0, description="... for this long is dropped and retried")
     socket_timeout: float = Field(default=20.0, gt=0, description="Seconds without data before retry")
     ffmpeg: Path | None = Field(default=None, description="ffmpeg binary; default: PATH, then bundled")
     cookies: Path | None = Field(default=None, description="Netscape cookies.txt for logged-in sites")

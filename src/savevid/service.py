@@ -6,14 +6,18 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 from savevid.config import Settings, get_settings
-from savevid.engine import ytdlp
+from savevid.engine.fetch import fetch_item
+from savevid.engine.ffmpeg import find_ffmpeg
+from savevid.engine.options import EngineOptions
 from savevid.engine.progress import ProgressCallback
-from savevid.errors import SavevidError
+from savevid.engine.retry import Cancelled
+from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice, Media, Progress, Result, Stage
 from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
@@ -79,6 +83,15 @@ def _expand_entry(entry: Info, parent_url: str, settings: Settings) -> Iterator[
         yield exc
 
 
+def engine_options(settings: Settings) -> EngineOptions:
+    """The engine's knobs from the settings."""
+    return EngineOptions(
+        connections=settings.connections, retries=settings.retries,
+        fragment_retries=settings.fragment_retries, low_speed_limit=settings.low_speed_limit,
+        low_speed_time=settings.low_speed_time,
+    )  # fmt: skip
+
+
 def _workdir(dest: Path, media: Media, choice: Choice) -> Path:
     # Stable per item and choice, so an interrupted download resumes from its partial files.
     key = hashlib.sha256(f"{media.extractor}:{media.id}:{choice.model_dump_json()}".encode())
@@ -109,8 +122,13 @@ def download(
     dest: Path | None = None,
     on_progress: ProgressCallback | None = None,
     settings: Settings | None = None,
+    cancel: threading.Event | None = None,
 ) -> Result:
-    """Download one resolved item as chosen into dest; the Result names the finished file."""
+    """Download one resolved item as chosen into dest; the Result names the finished file.
+
+    Setting ``cancel`` stops it within a moment (SavevidError with code ``cancelled``); its
+    partial files stay in dest's work folder, and the same download later resumes from them.
+    """
     if media.is_playlist:
         raise SavevidError("A playlist is downloaded item by item: use expand() first.")
     settings = settings or get_settings()
@@ -123,10 +141,15 @@ def download(
         open_ydl, settings, playlist=False, format=format_spec(choice), postprocessors=postprocessors(choice)
     )
     try:
-        produced = ytdlp.fetch(factory, media.info, workdir, on_progress)
+        produced = fetch_item(factory, media.info, workdir, options=engine_options(settings),
+                              timeout=settings.socket_timeout, ffmpeg=find_ffmpeg(settings.ffmpeg),
+                              on_progress=on_progress, cancel=cancel)  # fmt: skip
         path = _deliver(produced, media, dest)
-    except KeyboardInterrupt:
-        raise  # keep the partial files: the next run resumes them
+    except (KeyboardInterrupt, Cancelled) as stopped:
+        # Keep the partial files: the next run resumes them (the job layer may delete them).
+        if isinstance(stopped, KeyboardInterrupt):
+            raise
+        raise SavevidError("The download was cancelled.", code=ErrorCode.CANCELLED) from None
     except BaseException as exc:
         shutil.rmtree(workdir, ignore_errors=True)
         if isinstance(exc, SavevidError):

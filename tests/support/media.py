@@ -9,7 +9,7 @@ from pathlib import Path
 from savevid.engine.ffmpeg import find_ffmpeg
 
 DURATION = 4  # seconds of every sample
-VERSION = "v2"  # bump when the set below changes, so caches are rebuilt
+VERSION = "v3"  # bump when the set below changes, so caches are rebuilt
 AES_KEY = bytes(range(16))
 AES_IV = "000102030405060708090a0b0c0d0e0f"
 
@@ -54,6 +54,11 @@ def _encrypted(out: Path) -> None:
     (out / "keyinfo").unlink()
 
 
+def _byteranges(out: Path) -> None:
+    """One MPEG-TS file addressed by EXT-X-BYTERANGE, as some CDNs serve HLS."""
+    _ffmpeg(*_SOURCE, *_H264, *_AAC, *_HLS_VOD, "-hls_flags", "single_file", "index.m3u8", cwd=out)
+
+
 def _dash(out: Path) -> None:
     """DASH with a video and an audio adaptation set."""
     _ffmpeg(*_SOURCE, *"-map 0:v -map 1:a".split(), *_H264, *_AAC,
@@ -70,6 +75,7 @@ def _build(root: Path) -> None:
         "hls_ts": lambda d: _variants(d, "mpegts"),
         "hls_fmp4": lambda d: _variants(d, "fmp4"),
         "hls_aes": _encrypted,
+        "hls_byterange": _byteranges,
         "dash": _dash,
     }
     for name, build in builders.items():

@@ -37,7 +37,21 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Route = Callable[["Handler"], Reply]
+# A route answers with a Reply, or writes its own answer to the handler and returns None.
+Route = Callable[["Handler"], "Reply | None"]
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """(start, end inclusive) of a single-range header; None without one; "416" if unsatisfiable."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header or "")
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    if match.group(1):
+        start = int(match.group(1))
+        end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+    else:
+        start, end = max(0, size - int(match.group(2))), size - 1
+    return "416" if start > end else (start, end)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -59,9 +73,12 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.server.hits.append(path)
         self.server.ranges.append((path, self.headers.get("Range")))
+        self.server.timeline.append((time.monotonic(), path))
         route = self.server.routes.get(path)
         if route is not None:
-            self._send(route(self), head)
+            reply = route(self)
+            if reply is not None:
+                self._send(reply, head)
         elif path.startswith("/media/"):
             self._send_file(self.server.media / path.removeprefix("/media/"), head)
         else:
@@ -93,19 +110,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         data = file.read_bytes()
         kind = TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        start, end = 0, len(data) - 1
-        status = 200
-        match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
-        if match and (match.group(1) or match.group(2)):
-            if match.group(1):
-                start = int(match.group(1))
-                end = min(int(match.group(2)), end) if match.group(2) else end
-            else:
-                start = max(0, len(data) - int(match.group(2)))
-            if start > end:
-                self._send(Reply(416, b"", {"Content-Range": f"bytes */{len(data)}"}), head)
-                return
-            status = 206
+        span = parse_range(self.headers.get("Range"), len(data))
+        if span == "416":
+            self._send(Reply(416, b"", {"Content-Range": f"bytes */{len(data)}"}), head)
+            return
+        status = 206 if span else 200
+        start, end = span if isinstance(span, tuple) else (0, len(data) - 1)
         headers = {"Content-Type": kind, "Accept-Ranges": "bytes"}
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
@@ -123,6 +133,7 @@ class OriginServer(ThreadingHTTPServer):
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
         self.ranges: list[tuple[str, str | None]] = []
+        self.timeline: list[tuple[float, str]] = []  # when each path was asked for
         self.rates: dict[str, int] = {}  # path -> bytes per second, to make downloads slow
 
     def handle_error(self, request: object, client_address: object) -> None:

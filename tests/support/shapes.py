@@ -10,6 +10,7 @@ SHAPES: dict[str, Callable[[Origin], str]] = {
     "hls-ts-master": lambda o: o.url("/media/hls_ts/master.m3u8"),
     "hls-fmp4-master": lambda o: o.url("/media/hls_fmp4/master.m3u8"),
     "hls-aes128": lambda o: o.url("/media/hls_aes/index.m3u8"),
+    "hls-byterange": lambda o: o.url("/media/hls_byterange/index.m3u8"),
     "dash-video-audio": lambda o: o.url("/media/dash/manifest.mpd"),
     "og-video-page": lambda o: o.page("/watch/og", pages.OPEN_GRAPH),
     "json-ld-page": lambda o: o.page("/watch/jsonld", pages.JSON_LD),

@@ -15,6 +15,7 @@ from yt_dlp.utils import (
     UnsupportedError,
 )
 
+from savevid.engine.transport import TransferError
 from savevid.errors import ErrorCode, SavevidError
 
 _BUG_REPORT = re.compile(r";?\s*please report this issue on .*$", re.IGNORECASE | re.DOTALL)
@@ -114,12 +115,21 @@ def _from_transport(error: TransportError, url: str | None) -> SavevidError:
     return _error(ErrorCode.NETWORK, f"Could not reach {host}: {detail}.")
 
 
+def _from_engine(error: TransferError) -> SavevidError:
+    codes = {403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND, 410: ErrorCode.NOT_FOUND,
+             429: ErrorCode.RATE_LIMITED}  # fmt: skip
+    code = codes.get(error.status or 0, ErrorCode.NETWORK if error.retryable else ErrorCode.DOWNLOAD_FAILED)
+    return _error(code, f"The download failed: {error}.")
+
+
 def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     """The savevid error that best explains an exception raised while resolving or downloading."""
     chain = list(_chain(exc))
     for link in chain:
         if isinstance(link, SavevidError):
             return link
+        if isinstance(link, TransferError):
+            return _from_engine(link)
         if isinstance(link, GeoRestrictedError):
             return _error(ErrorCode.GEO_BLOCKED)
         if isinstance(link, UnsupportedError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ from yt_dlp.cookies import SUPPORTED_BROWSERS, SUPPORTED_KEYRINGS
 
 from savevid.config import Settings
 from savevid.engine.ffmpeg import find_ffmpeg
+from savevid.engine.retry import backoff
 from savevid.errors import InvalidOptionError
 
 log = logging.getLogger("savevid.yt_dlp")
@@ -36,11 +36,6 @@ class LogBridge:
     def error(self, msg: str) -> None:
         # yt-dlp raises right after reporting; the caller turns that into one clear line.
         log.debug(msg)
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait before retry number ``attempt``: exponential, capped, with jitter."""
-    return float(min(0.25 * 2**attempt, 8.0) * random.uniform(0.5, 1.0))
 
 
 def parse_browser(spec: str) -> tuple[str, str | None, str | None, str | None]:

@@ -1,0 +1,40 @@
+"""Knobs of the download engine, and the shared objects of one download."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How hard to pull, and when to give up."""
+
+    connections: int = 16
+    retries: int = 10
+    fragment_retries: int = 10
+    min_piece: int = 1 * MiB  # no connection is opened for less than this
+    read_size: int = 256 * 1024  # at most min_piece
+    low_speed_limit: int = 1024  # bytes per second ...
+    low_speed_time: float = 20.0  # ... for this long, and the connection is dropped and retried
+    max_buffered: int = 64 * MiB  # fragments held in memory waiting for their turn
+    state_interval: float = 1.0  # seconds between saves of resume state
+
+
+@dataclass
+class Counter:
+    """Bytes done and (when known) the total of one part; thread-safe."""
+
+    done: int = 0
+    total: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, size: int) -> None:
+        with self._lock:
+            self.done += size
+
+    def set(self, done: int, total: int | None) -> None:
+        with self._lock:
+            self.done, self.total = done, total

@@ -1,0 +1,36 @@
+"""What a partial download has done so far, kept beside it so that the next run resumes it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def state_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.state.json")
+
+
+def load_state(path: Path) -> dict[str, Any] | None:
+    """The saved state of a partial file, or None if there is none (or it is unreadable)."""
+    file = state_path(path)
+    if not path.exists() or not file.exists():
+        return None
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Replace the saved state atomically: a crash leaves the old state or the new one."""
+    file = state_path(path)
+    tmp = file.with_name(f"{file.name}.tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, file)
+
+
+def clear_state(path: Path) -> None:
+    state_path(path).unlink(missing_ok=True)

@@ -1,0 +1,109 @@
+"""The engine end to end: which data path serves which stream, and what it hands over."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import savevid
+from savevid.config import get_settings
+from savevid.engine import ytdlp
+from savevid.errors import ErrorCode, SavevidError
+from savevid.models import Choice, Media, Progress, Stage
+from support.faults import FaultyFile
+from support.origin import Origin, Reply
+from support.probe import probe
+from support.shapes import SHAPES
+
+SETTINGS = get_settings(retries=2, fragment_retries=2, socket_timeout=5)
+
+
+@pytest.fixture
+def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("yt-dlp's downloader was used")
+
+    monkeypatch.setattr(ytdlp, "fetch", refuse)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_local_shape_is_fetched_by_the_engine(
+    origin: Origin, tmp_path: Path, no_fallback: None, shape: str
+) -> None:
+    media = savevid.resolve(SHAPES[shape](origin), SETTINGS)
+    result = savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    assert probe(result.path).has_video_and_audio
+
+
+def test_video_and_audio_are_fetched_at_the_same_time(
+    origin: Origin, tmp_path: Path, no_fallback: None
+) -> None:
+    for n in range(1, 5):  # each media segment takes a moment, like a real CDN's
+        origin.server.rates[f"/media/dash/chunk-stream0-{n:05}.m4s"] = 400_000
+    media = savevid.resolve(origin.url("/media/dash/manifest.mpd"), SETTINGS)
+    events: list[Progress] = []
+    savevid.download(media, Choice(), tmp_path, events.append, SETTINGS)
+    times = {path: when for when, path in origin.server.timeline}
+    assert times["/media/dash/init-stream1.m4s"] < times["/media/dash/chunk-stream0-00004.m4s"]
+    assert [e.stage for e in events][-2:] == [Stage.MERGING, Stage.DONE]
+
+
+def test_a_missing_fragment_fails_the_download(origin: Origin, tmp_path: Path) -> None:
+    origin.route("/media/hls_ts/360p/seg2.ts", lambda _: Reply(404, b"gone"))
+    media = savevid.resolve(origin.url("/media/hls_ts/360p/index.m3u8"), SETTINGS)
+    with pytest.raises(SavevidError) as caught:
+        savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    assert "fragment 3 of 4" in caught.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_flaky_fragment_is_retried(origin: Origin, tmp_path: Path, no_fallback: None) -> None:
+    data = (origin.server.media / "hls_ts/360p/seg1.ts").read_bytes()
+    origin.route("/media/hls_ts/360p/seg1.ts", FaultyFile(data, "503", faulty=range(1)))
+    media = savevid.resolve(origin.url("/media/hls_ts/360p/index.m3u8"), SETTINGS)
+    result = savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    assert probe(result.path).has_video_and_audio
+
+
+def test_a_wrong_aes_key_fails_cleanly(origin: Origin, tmp_path: Path) -> None:
+    origin.route("/media/hls_aes/key.bin", lambda _: Reply(200, b"0123456789abcdef", {}))
+    media = savevid.resolve(origin.url("/media/hls_aes/index.m3u8"), SETTINGS)
+    with pytest.raises(SavevidError):
+        savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_protocols_fall_back_to_yt_dlp(origin: Origin, tmp_path: Path) -> None:
+    # "m3u8" (not "m3u8_native") is yt-dlp's ffmpeg-driven HLS protocol: not the engine's.
+    url = origin.url("/media/hls_ts/360p/index.m3u8")
+    media = Media(url=url, id="fallback", title="Fallback", site="test", extractor="Test")
+    media._info = {"id": "fallback", "title": "Fallback", "url": url, "protocol": "m3u8",
+                   "ext": "mp4", "extractor": "test", "extractor_key": "Test",
+                   "webpage_url": url}  # fmt: skip
+    events: list[Progress] = []
+    result = savevid.download(media, Choice(), tmp_path, events.append, SETTINGS)
+    assert probe(result.path).has_video_and_audio
+    assert events[-1].stage is Stage.DONE
+
+
+def test_cancel_stops_quickly_and_keeps_the_parts_for_later(origin: Origin, tmp_path: Path) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 50_000
+    media = savevid.resolve(origin.url("/media/progressive.mp4"), SETTINGS)
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def on_progress(progress: Progress) -> None:
+        seen.append(progress)
+        if progress.downloaded > 100_000:
+            cancel.set()
+
+    with pytest.raises(SavevidError) as caught:
+        savevid.download(media, Choice(), tmp_path, on_progress, SETTINGS, cancel=cancel)
+    assert caught.value.code is ErrorCode.CANCELLED
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    assert any(tmp_path.glob(".savevid-*/*.state.json"))
+    origin.server.rates.clear()
+    result = savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    assert result.size == (origin.server.media / "progressive.mp4").stat().st_size

@@ -1,0 +1,156 @@
+"""The progressive downloader against a server that misbehaves in every way we know of."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from savevid.config import get_settings
+from savevid.engine.options import Counter, EngineOptions
+from savevid.engine.progressive import ProgressiveDownload, Source
+from savevid.engine.retry import Cancelled
+from savevid.engine.state import load_state
+from savevid.engine.transport import TransferError, Transport
+from savevid.resolve.ydl import open_ydl
+from support.faults import FAULTS, FaultyFile
+from support.origin import Origin
+
+KiB = 1024
+DATA = random.Random(7).randbytes(3 * 1024 * KiB + 123)  # not a multiple of any piece size
+OPTIONS = EngineOptions(connections=6, retries=3, min_piece=256 * KiB, read_size=64 * KiB,
+                        low_speed_limit=20 * KiB, low_speed_time=1.0, state_interval=0.2)  # fmt: skip
+
+Download = Callable[..., Path]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    with open_ydl(get_settings(socket_timeout=2)) as ydl:
+        yield Transport(ydl, timeout=2)
+
+
+@pytest.fixture
+def download(transport: Transport, tmp_path: Path) -> Download:
+    def run(url: str, *, options: EngineOptions = OPTIONS, cancel: threading.Event | None = None,
+            counter: Counter | None = None, chunk_limit: int | None = None) -> Path:  # fmt: skip
+        path = tmp_path / "file.bin"
+        source = Source(url, {}, chunk_limit=chunk_limit)
+        ProgressiveDownload(source, path, transport, options, counter or Counter(),
+                            cancel or threading.Event()).run()  # fmt: skip
+        return path
+
+    return run
+
+
+def serve(origin: Origin, file: FaultyFile) -> str:
+    return origin.route("/file.bin", file)
+
+
+def test_many_connections_make_an_identical_file(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA)
+    file.rate = 1024 * KiB  # per connection, as CDNs do: splitting is what makes it fast
+    counter = Counter()
+    path = download(serve(origin, file), counter=counter)
+    assert sha(path.read_bytes()) == sha(DATA)
+    assert counter.done == counter.total == len(DATA)
+    assert file.requests >= OPTIONS.connections  # every connection got a piece
+    assert load_state(path) is None  # no resume state once complete
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_fault_now_and_then_still_gives_an_identical_file(
+    origin: Origin, download: Download, fault: str
+) -> None:
+    # Requests 0, 2 and 5 misbehave: the first one, and some of the split ones.
+    file = FaultyFile(DATA, fault, faulty=range(0, 6, 2) if fault != "ignore-range" else range(1, 6, 2))
+    path = download(serve(origin, file))
+    assert sha(path.read_bytes()) == sha(DATA)
+
+
+def test_a_server_without_range_support_gets_one_connection(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA, "ignore-range", faulty=range(1000))
+    path = download(serve(origin, file))
+    assert sha(path.read_bytes()) == sha(DATA)
+    assert file.requests == 1
+
+
+@pytest.mark.parametrize("fault", ["wrong-range", "cut", "416", "stall"])
+def test_a_server_that_always_fails_gives_a_clean_error(
+    origin: Origin, download: Download, fault: str
+) -> None:
+    file = FaultyFile(DATA, fault, faulty=range(1000))
+    started = time.monotonic()
+    with pytest.raises(TransferError):
+        download(serve(origin, file), options=EngineOptions(**{**OPTIONS.__dict__, "retries": 2}))
+    assert time.monotonic() - started < 60  # retries are bounded
+
+
+def test_small_chunks_when_the_site_asks_for_them(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA)
+    path = download(serve(origin, file), chunk_limit=100 * KiB)
+    assert sha(path.read_bytes()) == sha(DATA)
+    assert file.requests >= len(DATA) // (100 * KiB)
+
+
+def cancel_part_way(download: Download, url: str, fraction: float) -> float:
+    """Start a download in a thread, cancel it once fraction of DATA is in; seconds it took to stop."""
+    cancel, counter = threading.Event(), Counter()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            download(url, cancel=cancel, counter=counter)
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while counter.done < len(DATA) * fraction and thread.is_alive():
+        time.sleep(0.05)
+    cancel.set()
+    started = time.monotonic()
+    thread.join(10)
+    assert [type(e) for e in errors] == [Cancelled]
+    return time.monotonic() - started
+
+
+def test_cancel_then_resume_fetches_little_again(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA)
+    file.rate = 200 * KiB  # per connection
+    url = serve(origin, file)
+    assert cancel_part_way(download, url, 1 / 3) < 1.5  # stops within a moment
+    asked_before = len(origin.server.ranges)
+    file.rate = None
+    path = download(url)
+    assert sha(path.read_bytes()) == sha(DATA)
+    asked_again = [r for _, r in origin.server.ranges[asked_before:]]
+    assert all(r and not r.startswith("bytes=0-") for r in asked_again), asked_again
+    refetched = sum(_span(r, len(DATA)) for r in asked_again)
+    assert refetched < len(DATA) * 0.8, asked_again
+
+
+def _span(header: str, size: int) -> int:
+    start, _, end = header.removeprefix("bytes=").partition("-")
+    return (int(end) + 1 if end else size) - int(start)
+
+
+def test_a_changed_file_is_downloaded_again_from_the_start(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA)
+    file.rate = 300 * KiB
+    url = serve(origin, file)
+    cancel_part_way(download, url, 1 / 3)
+    new = random.Random(8).randbytes(len(DATA) + 5000)
+    file.replace(new)
+    file.rate = None
+    path = download(url)
+    assert sha(path.read_bytes()) == sha(new)
