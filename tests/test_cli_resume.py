@@ -1,4 +1,4 @@
-"""Ctrl-C keeps the partial download out of sight; the next run resumes it."""
+"""An interrupted download (Ctrl-C, or a killed process) stays out of sight; the next run resumes it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from support.origin import Origin
 from support.probe import probe
@@ -24,7 +26,8 @@ def partial_size(folder: Path) -> int:
     return done
 
 
-def test_interrupted_download_resumes(cli, origin: Origin, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_interrupted_download_resumes(cli, origin: Origin, tmp_path: Path, how: signal.Signals) -> None:
     url = origin.url("/media/progressive.mp4")
     origin.server.rates["/media/progressive.mp4"] = 100_000  # about ten seconds for the file
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAVEVID_")}
@@ -38,10 +41,11 @@ def test_interrupted_download_resumes(cli, origin: Origin, tmp_path: Path) -> No
     deadline = time.monotonic() + 30
     while partial_size(tmp_path) < 150_000 and time.monotonic() < deadline:
         time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(how)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "resume" in err and "Traceback" not in err
+    if how == signal.SIGINT:
+        assert proc.returncode == 130, err
+        assert "resume" in err and "Traceback" not in err
     assert [p for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
     kept = partial_size(tmp_path)
     assert kept >= 150_000

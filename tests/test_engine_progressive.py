@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from savevid.engine.options import Counter, EngineOptions
 from savevid.engine.progressive import ProgressiveDownload, Source
 from savevid.engine.retry import Cancelled
 from savevid.engine.state import load_state
-from savevid.engine.transport import TransferError, Transport
+from savevid.engine.transport import Body, TransferError, Transport
 from savevid.resolve.ydl import open_ydl
 from support.faults import FAULTS, FaultyFile
 from support.origin import Origin
@@ -24,7 +25,8 @@ from support.origin import Origin
 KiB = 1024
 DATA = random.Random(7).randbytes(3 * 1024 * KiB + 123)  # not a multiple of any piece size
 OPTIONS = EngineOptions(connections=6, retries=3, min_piece=256 * KiB, read_size=64 * KiB,
-                        low_speed_limit=20 * KiB, low_speed_time=1.0, state_interval=0.2)  # fmt: skip
+                        low_speed_limit=20 * KiB, low_speed_time=1.0, state_interval=0.2,
+                        solo_speed=1 << 40)  # fmt: skip
 
 Download = Callable[..., Path]
 
@@ -77,6 +79,45 @@ def test_a_fault_now_and_then_still_gives_an_identical_file(
     assert sha(path.read_bytes()) == sha(DATA)
 
 
+def test_one_fast_connection_is_left_alone(origin: Origin, download: Download) -> None:
+    file = FaultyFile(DATA)
+    file.rate = 1024 * KiB
+    path = download(serve(origin, file), options=replace(OPTIONS, solo_speed=128 * KiB))
+    assert sha(path.read_bytes()) == sha(DATA)
+    assert file.requests == 1
+
+
+def test_connections_never_exceed_the_limit(
+    origin: Origin, download: Download, transport: Transport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock, open_now, peak = threading.Lock(), [0], [0]
+    real_open = transport.open
+
+    def counting_open(*args: object, **kwargs: object) -> Body:
+        body = real_open(*args, **kwargs)  # type: ignore[arg-type]
+        with lock:
+            open_now[0] += 1
+            peak[0] = max(peak[0], open_now[0])
+        real_close, closed = body.close, []
+
+        def close() -> None:
+            if not closed:
+                closed.append(True)
+                with lock:
+                    open_now[0] -= 1
+            real_close()
+
+        body.close = close  # type: ignore[method-assign]
+        return body
+
+    monkeypatch.setattr(transport, "open", counting_open)
+    file = FaultyFile(DATA)
+    file.rate = 512 * KiB
+    path = download(serve(origin, file), options=replace(OPTIONS, connections=3))
+    assert sha(path.read_bytes()) == sha(DATA)
+    assert peak[0] == 3
+
+
 def test_a_server_without_range_support_gets_one_connection(origin: Origin, download: Download) -> None:
     file = FaultyFile(DATA, "ignore-range", faulty=range(1000))
     path = download(serve(origin, file))
@@ -91,7 +132,7 @@ def test_a_server_that_always_fails_gives_a_clean_error(
     file = FaultyFile(DATA, fault, faulty=range(1000))
     started = time.monotonic()
     with pytest.raises(TransferError):
-        download(serve(origin, file), options=EngineOptions(**{**OPTIONS.__dict__, "retries": 2}))
+        download(serve(origin, file), options=replace(OPTIONS, retries=2))
     assert time.monotonic() - started < 60  # retries are bounded
 
 

@@ -31,8 +31,8 @@ log = logging.getLogger("savevid")
 WORKDIR_PREFIX = ".savevid-"
 
 
-def _media_from_info(info: Info, url: str, settings: Settings) -> Media:
-    if is_playlist(info) or (not info.get("formats") and not info.get("url")):
+def _media_from_info(info: Info, url: str, settings: Settings, choices: bool = True) -> Media:
+    if not choices or is_playlist(info) or (not info.get("formats") and not info.get("url")):
         return to_media(info, url, [])
     with open_ydl(settings) as ydl:
         select = make_selector(ydl.build_format_selector, info.get("formats") or [info])
@@ -40,8 +40,13 @@ def _media_from_info(info: Info, url: str, settings: Settings) -> Media:
     return to_media(info, url, options)
 
 
-def resolve(url: str, settings: Settings | None = None, *, playlist: bool = True) -> Media:
-    """What a link points to: title, site, choices with sizes, or a playlist's entries."""
+def resolve(
+    url: str, settings: Settings | None = None, *, playlist: bool = True, choices: bool = True
+) -> Media:
+    """What a link points to: title, site, choices with sizes, or a playlist's entries.
+
+    ``choices=False`` skips working out the options and their sizes (a download needs none).
+    """
     settings = settings or get_settings()
     url = normalize_url(url)
     try:
@@ -49,14 +54,16 @@ def resolve(url: str, settings: Settings | None = None, *, playlist: bool = True
             info = ydl.extract_info(url, download=False)
         if info is None:
             raise SavevidError("No video or audio was found at this link.")
-        return _media_from_info(info, url, settings)
+        return _media_from_info(info, url, settings, choices)
     except SavevidError:
         raise
     except Exception as exc:
         raise classify(exc, url) from exc
 
 
-def expand(media: Media, settings: Settings | None = None) -> Iterator[Media | SavevidError]:
+def expand(
+    media: Media, settings: Settings | None = None, *, choices: bool = True
+) -> Iterator[Media | SavevidError]:
     """The single items of a media: itself, or each playlist entry resolved in turn.
 
     An entry that cannot be resolved is yielded as the SavevidError explaining why,
@@ -67,18 +74,20 @@ def expand(media: Media, settings: Settings | None = None) -> Iterator[Media | S
         return
     settings = settings or get_settings()
     for entry in media.info.get("entries") or []:
-        yield from _expand_entry(entry, media.url, settings)
+        yield from _expand_entry(entry, media.url, settings, choices)
 
 
-def _expand_entry(entry: Info, parent_url: str, settings: Settings) -> Iterator[Media | SavevidError]:
+def _expand_entry(
+    entry: Info, parent_url: str, settings: Settings, choices: bool
+) -> Iterator[Media | SavevidError]:
     try:
         if entry.get("_type") in ("url", "url_transparent") or not entry.get("formats"):
             url = entry_url(entry)
             if url is None:
                 raise SavevidError("A playlist entry has no link.")
-            yield from expand(resolve(url, settings, playlist=False), settings)
+            yield from expand(resolve(url, settings, playlist=False, choices=choices), settings)
         else:
-            yield _media_from_info(entry, entry_url(entry) or parent_url, settings)
+            yield _media_from_info(entry, entry_url(entry) or parent_url, settings, choices)
     except SavevidError as exc:
         yield exc
 
@@ -109,8 +118,7 @@ def _unique(path: Path) -> Path:
 
 
 def _deliver(produced: Path, media: Media, dest: Path) -> Path:
-    with produced.open("rb+") as handle:
-        os.fsync(handle.fileno())
+    # Every writer has closed the file and checked its size before this point.
     target = _unique(dest / safe_filename(media.title, media.id, produced.suffix))
     os.replace(produced, target)  # atomic: the final name only ever holds a complete file
     return target

@@ -33,6 +33,7 @@ class FaultyFile:
         self.requests = 0
         self.sent = 0  # body bytes written, to see how much a resume fetched again
         self.rate: int | None = None  # bytes per second per connection, when set
+        self.active = self.peak = 0  # requests being answered now, and the most at once
         self._lock = threading.Lock()
 
     def replace(self, data: bytes) -> None:
@@ -43,6 +44,15 @@ class FaultyFile:
         with self._lock:
             number = self.requests
             self.requests += 1
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            return self._answer(handler, number)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def _answer(self, handler: Handler, number: int) -> Reply | None:
         fault = self.fault if number in self.faulty else None
         size = len(self.data)
         span = parse_range(handler.headers.get("Range"), size)

@@ -70,6 +70,13 @@ class Handler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
+        started = time.monotonic()
+        try:
+            self._answer(head)
+        finally:
+            self.server.spans.append((urlsplit(self.path).path, started, time.monotonic()))
+
+    def _answer(self, head: bool) -> None:
         path = urlsplit(self.path).path
         self.server.hits.append(path)
         self.server.ranges.append((path, self.headers.get("Range")))
@@ -134,6 +141,7 @@ class OriginServer(ThreadingHTTPServer):
         self.hits: list[str] = []
         self.ranges: list[tuple[str, str | None]] = []
         self.timeline: list[tuple[float, str]] = []  # when each path was asked for
+        self.spans: list[tuple[str, float, float]] = []  # each answer: path, start, end
         self.rates: dict[str, int] = {}  # path -> bytes per second, to make downloads slow
 
     def handle_error(self, request: object, client_address: object) -> None:

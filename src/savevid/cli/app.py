@@ -142,10 +142,10 @@ def _download_url(
     failures = 0
     with ProgressBars(stderr) as bars:
         try:
-            media = service.resolve(url, settings, playlist=playlist)
+            media = service.resolve(url, settings, playlist=playlist, choices=False)
         except SavevidError as error:
             return _fail(error, url)
-        items = service.expand(media, settings)
+        items = service.expand(media, settings, choices=False)
         if media.is_playlist and not playlist:
             stderr.print(
                 f"note: {media.title!r} is a list of {len(media.entries)}; --no-playlist takes the first.",

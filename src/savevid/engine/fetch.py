@@ -73,7 +73,7 @@ class ItemFetch:
         on_progress: ProgressCallback | None, cancel: threading.Event,
     ) -> None:  # fmt: skip
         self.ydl, self.workdir, self.options, self.ffmpeg = ydl, workdir, options, ffmpeg
-        self.transport = Transport(ydl, timeout=timeout)
+        self.transport = Transport(ydl, timeout=timeout, per_host=options.connections)
         self.emit = on_progress or (lambda _: None)
         self.cancel = cancel
         self.stop = threading.Event()  # the person's cancel, or a part that failed

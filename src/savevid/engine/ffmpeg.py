@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 from functools import cache
 from pathlib import Path
@@ -11,6 +13,12 @@ from savevid.errors import FFmpegMissingError
 
 @cache
 def _bundled() -> Path | None:
+    # Look in the wheel's binaries folder first: importing imageio_ffmpeg costs a startup delay.
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted(Path(folder, "binaries").glob("ffmpeg-*"))
+        if found and os.access(found[-1], os.X_OK):
+            return found[-1]
     try:
         import imageio_ffmpeg
 

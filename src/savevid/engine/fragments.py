@@ -7,7 +7,6 @@ fails after its retries fails the download: none is ever skipped.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -70,8 +69,6 @@ class FragmentDownload:
                 out.seek(offset)
                 out.truncate()
                 self._write_in_order(out, pool, done)
-                out.flush()
-                os.fsync(out.fileno())
         finally:
             self._stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -90,10 +87,8 @@ class FragmentDownload:
             written += 1
             average = max(1, out.tell() // written)
             self.counter.add(len(data))
-            if written % 8 == 0:
-                out.flush()
-                save_state(self.path, {"count": len(self.fragments), "done": written,
-                                       "offset": out.tell()})  # fmt: skip
+            out.flush()  # then record it: a resume starts after the last fragment on disk
+            save_state(self.path, {"count": len(self.fragments), "done": written, "offset": out.tell()})
 
     def _wait(self, future: Future[bytes]) -> bytes:
         while True:

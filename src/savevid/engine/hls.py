@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-import m3u8
-
 from savevid.engine.fragments import Fragment, Key
 
 MAX_PLAYLIST_BYTES = 16 << 20
@@ -52,6 +50,8 @@ def _key(key: Any, sequence: int, base: str) -> Key | None:
 
 def parse_media_playlist(text: str, url: str) -> list[Fragment]:
     """The fragments of a finished (VOD) media playlist, init sections included, in order."""
+    import m3u8  # only HLS needs it: keep it out of every start-up
+
     if len(text) > MAX_PLAYLIST_BYTES:
         raise Unsupported("the playlist is too large")
     playlist = m3u8.loads(text, uri=url)

@@ -21,6 +21,7 @@ class EngineOptions:
     low_speed_time: float = 20.0  # ... for this long, and the connection is dropped and retried
     max_buffered: int = 64 * MiB  # fragments held in memory waiting for their turn
     state_interval: float = 1.0  # seconds between saves of resume state
+    solo_speed: int = 64 * MiB  # a connection this fast needs no company: no more are opened
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from savevid.engine.options import Counter, EngineOptions
 from savevid.engine.pieces import Piece, PieceTable
 from savevid.engine.retry import Cancelled, pause
+from savevid.engine.speed import SpeedMeter
 from savevid.engine.state import clear_state, load_state, save_state
 from savevid.engine.transport import Body, TransferError, Transport
 
@@ -160,8 +161,6 @@ class ProgressiveDownload:
                 out.write(chunk)
                 size += len(chunk)
                 self.counter.set(size, expected)
-            out.flush()
-            os.fsync(out.fileno())
         if expected is not None and size != expected:
             raise TransferError(f"the server sent {size} of {expected} bytes")
 
@@ -176,7 +175,6 @@ class ProgressiveDownload:
             self._run_workers(table, fd, first, first_start)
             if not table.complete:
                 raise self._errors[0] if self._errors else TransferError("the download stopped early")
-            os.fsync(fd)
         finally:
             os.close(fd)
             if not table.complete:
@@ -191,15 +189,26 @@ class ProgressiveDownload:
                 table.release(opening)
             opening, first = None, None  # type: ignore[assignment]
         wanted = max(1, min(self.options.connections, -(-table.total // self.options.min_piece)))
+        ramp = threading.Event()  # more connections only once one has shown it is capped
         threads = [threading.Thread(target=self._worker, args=(table, fd, opening, first), daemon=True)]
-        threads += [threading.Thread(target=self._worker, args=(table, fd, None, None), daemon=True)
+        threads += [threading.Thread(target=self._helper, args=(table, fd, ramp), daemon=True)
                     for _ in range(wanted - 1)]  # fmt: skip
         for thread in threads:
             thread.start()
-        last_save = time.monotonic()
+        self._watch(table, threads, ramp)
+
+    def _watch(self, table: PieceTable, threads: list[threading.Thread], ramp: threading.Event) -> None:
+        meter, last_save = SpeedMeter(window=0.5), time.monotonic()
+        started, done_at_start = last_save, table.done
         while any(t.is_alive() for t in threads):
-            threads[0].join(0.1)
-            self.counter.set(table.done, table.total)
+            threads[0].join(0.05) if threads[0].is_alive() else time.sleep(0.05)
+            done = table.done
+            self.counter.set(done, table.total)
+            speed = meter.update(done)
+            if not ramp.is_set() and time.monotonic() - started >= 0.05 and done > done_at_start:
+                remaining = table.total - done
+                if speed is not None and speed < self.options.solo_speed and remaining > speed * 0.3:
+                    ramp.set()
             if time.monotonic() - last_save >= self.options.state_interval:
                 self._save(table)
                 last_save = time.monotonic()
@@ -208,6 +217,12 @@ class ProgressiveDownload:
                 self.transport.close_all()
                 raise Cancelled
         self.counter.set(table.done, table.total)
+
+    def _helper(self, table: PieceTable, fd: int, ramp: threading.Event) -> None:
+        while not ramp.wait(0.05):
+            if self._stop.is_set() or table.complete:
+                return
+        self._worker(table, fd, None, None)
 
     def _save(self, table: PieceTable) -> None:
         state = {"total": table.total, "validator": self._validator, "pieces": table.snapshot()}

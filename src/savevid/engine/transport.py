@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from yt_dlp.networking import Request
 from yt_dlp.networking.exceptions import HTTPError, RequestError
@@ -56,8 +57,9 @@ class ContentRange:
 class Body:
     """An open response: its status and headers, and a body read in pieces as they arrive."""
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, slot: threading.BoundedSemaphore | None = None) -> None:
         self._response = response
+        self._slot = slot
         self.status: int = response.status
         self.headers: Mapping[str, str] = response.headers
         self.url: str = response.url
@@ -84,8 +86,12 @@ class Body:
             raise TransferError(f"the connection broke: {exc}") from exc
 
     def close(self) -> None:
+        """Close the connection and give back its slot (once, however often it is called)."""
         with contextlib.suppress(Exception):  # closing a broken connection may fail again
             self._response.close()
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.release()
 
 
 def _reader(response: Any) -> Callable[[int], bytes]:
@@ -101,13 +107,28 @@ def _reader(response: Any) -> Callable[[int], bytes]:
 
 
 class Transport:
-    """Opens requests through one YoutubeDL; safe to use from several threads."""
+    """Opens requests through one YoutubeDL, at most ``per_host`` at a time to one host.
 
-    def __init__(self, ydl: Any, *, timeout: float) -> None:
+    Safe to use from several threads; the host limit is shared by all parts of a download.
+    """
+
+    def __init__(self, ydl: Any, *, timeout: float, per_host: int = 16) -> None:
         self._ydl = ydl
         self._timeout = timeout
+        self._per_host = per_host
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._open: set[Body] = set()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def _take_slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            slot = self._slots.setdefault(host, threading.BoundedSemaphore(self._per_host))
+        while not slot.acquire(timeout=0.1):
+            if self._closed.is_set():
+                raise TransferError("the download was stopped", retryable=False)
+        return slot
 
     def open(self, url: str, headers: Mapping[str, str] | None = None, *, impersonate: Any = None) -> Body:
         """Send a GET; TransferError for network failures and HTTP error statuses."""
@@ -116,16 +137,22 @@ class Transport:
             extensions["impersonate"] = impersonate
         request = Request(url, headers={**(headers or {}), "Accept-Encoding": "identity"},
                           extensions=extensions)  # fmt: skip
+        slot = self._take_slot(url)
         try:
-            body = Body(self._ydl.urlopen(request))
+            body = Body(self._ydl.urlopen(request), slot)
         except HTTPError as exc:
+            slot.release()
             status = exc.status
             retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
             exc.response.close()
             raise TransferError(f"HTTP {status}", status=status, retry_after=retry_after,
                                 retryable=status in RETRYABLE_STATUSES) from exc  # fmt: skip
         except RequestError as exc:
+            slot.release()
             raise TransferError(str(exc.msg or exc)) from exc
+        except BaseException:
+            slot.release()
+            raise
         with self._lock:
             self._open.add(body)
         return body
@@ -154,6 +181,7 @@ class Transport:
 
     def close_all(self) -> None:
         """Close every open body, so threads blocked on them return (used on cancellation)."""
+        self._closed.set()
         with self._lock:
             bodies, self._open = list(self._open), set()
         for body in bodies:

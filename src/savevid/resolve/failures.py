@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -17,6 +18,8 @@ from yt_dlp.utils import (
 
 from savevid.engine.transport import TransferError
 from savevid.errors import ErrorCode, SavevidError
+
+log = logging.getLogger("savevid")
 
 _BUG_REPORT = re.compile(r";?\s*please report this issue on .*$", re.IGNORECASE | re.DOTALL)
 _PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[\w:.-]+\]\s*)?(?:[\w-]+:\s(?=\S))?")
@@ -153,4 +156,8 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
         return _error(ErrorCode.PROCESSING_FAILED, f"Converting the file failed: {clean_message(text)}")
     if any(isinstance(c, OSError) for c in chain):
         return _error(ErrorCode.DOWNLOAD_FAILED, f"Writing the file failed: {clean_message(text)}")
+    if not any(isinstance(c, ExtractorError | DownloadError) for c in chain):
+        log.debug("unexpected error", exc_info=exc)  # a bug of ours: keep the details for -v
+        detail = f"{type(exc).__name__}: {exc}"
+        return _error(ErrorCode.INTERNAL, f"Something went wrong inside savevid ({detail}).")
     return _error(ErrorCode.DOWNLOAD_FAILED, clean_message(text))
