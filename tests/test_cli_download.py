@@ -126,15 +126,20 @@ def test_json_output_is_only_json(cli, origin: Origin, tmp_path: Path) -> None:
 
 
 def test_cookies_file_opens_a_members_page(cli, origin: Origin, tmp_path: Path) -> None:
+    from support.faults import FaultyFile
     from support.origin import Reply
 
-    body = pages.OPEN_GRAPH.replace("{base}", origin.base).encode()
+    # Both the page and the video itself need the session cookie.
+    body = pages.OPEN_GRAPH.replace("{base}/media/progressive.mp4", "{base}/members/clip.mp4")
+    body = body.replace("{base}", origin.base)
+    video = FaultyFile((origin.server.media / "progressive.mp4").read_bytes())
 
-    def members(handler) -> Reply:  # type: ignore[no-untyped-def]
-        if "session=letmein" in (handler.headers.get("Cookie") or ""):
-            return Reply(200, body)
-        return Reply(403, b"<h1>Log in to watch</h1>")
+    def members(handler) -> Reply | None:  # type: ignore[no-untyped-def]
+        if "session=letmein" not in (handler.headers.get("Cookie") or ""):
+            return Reply(403, b"<h1>Log in to watch</h1>")
+        return video(handler) if handler.path.endswith(".mp4") else Reply(200, body.encode())
 
+    origin.route("/members/clip.mp4", members)
     url = origin.route("/members/video", members)
     cookies = tmp_path / "cookies.txt"
     cookies.write_text("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tletmein\n")
