@@ -22,6 +22,7 @@ from savevid.models import Choice, Media, Progress, Result, Stage
 from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
+from savevid.resolve.shortcut import generic_only
 from savevid.resolve.ydl import open_ydl
 from savevid.safety.filenames import safe_filename
 from savevid.safety.urls import normalize_url
@@ -51,7 +52,7 @@ def resolve(
     url = normalize_url(url)
     try:
         with open_ydl(settings, playlist=playlist) as ydl:
-            info = ydl.extract_info(url, download=False)
+            info = ydl.extract_info(url, download=False, ie_key="Generic" if generic_only(url) else None)
         if info is None:
             raise SavevidError("No video or audio was found at this link.")
         return _media_from_info(info, url, settings, choices)
