@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     low_speed_time: float = Field(default=20.0, gt=0, description="... for this long is dropped and retried")
     socket_timeout: float = Field(default=20.0, gt=0, description="Seconds without data before retry")
     ffmpeg: Path | None = Field(default=None, description="ffmpeg binary; default: PATH, then bundled")
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on")
+    data_dir: Path = Field(default=Path("savevid-data"), description="Jobs database and files (serve)")
+    workers: int = Field(default=2, ge=1, le=64, description="Downloads running at once (serve)")
+    retention_hours: float = Field(default=24.0, gt=0, description="Hours a finished file is kept")
+    disk_budget_gb: float = Field(default=10.0, gt=0, description="GB of finished files kept at most")
     cookies: Path | None = Field(default=None, description="Netscape cookies.txt for logged-in sites")
     cookies_from_browser: str | None = Field(
         default=None, description="Read cookies from a browser: NAME[+KEYRING][:PROFILE][::CONTAINER]"

@@ -224,6 +224,25 @@ def download(
     raise typer.Exit(max(codes, default=EXIT_OK))
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Jobs database and files.", file_okay=False)
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Downloads at once.")] = None,
+) -> None:
+    """Start the web page and the HTTP API (http://127.0.0.1:8000 by default)."""
+    import uvicorn
+
+    from savevid.web.app import create_app
+
+    settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    stderr.print(f"savevid is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,119 @@
+"""The job queue: Huey with SQLite under the data directory, its workers inside the server.
+
+The same code runs on Redis (``RedisHuey``) when several machines share the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from typing import Any
+
+from huey import SqliteHuey
+from huey.consumer import Consumer
+
+from savevid.config import Settings
+from savevid.jobs.runner import job_folder, run_job
+from savevid.jobs.store import RUNNING, Job, JobState, JobStore
+from savevid.models import Choice
+
+log = logging.getLogger("savevid.jobs")
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer as threads of the server process, leaving its signal handlers alone."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class JobQueue:
+    """Creates, runs, cancels and cleans up jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = JobStore(settings.data_dir / "jobs.db")
+        self.huey = SqliteHuey("savevid", filename=str(settings.data_dir / "queue.db"))
+        self._task = self.huey.task(name="run_job")(self._run)
+        self._cancels: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._consumer: Any = None
+        self._stop = threading.Event()
+
+    def _run(self, job_id: str) -> None:
+        cancel = threading.Event()
+        with self._lock:
+            self._cancels[job_id] = cancel
+        try:
+            run_job(job_id, self.store, self.settings, cancel, self._stop)
+        finally:
+            with self._lock:
+                self._cancels.pop(job_id, None)
+
+    def submit(self, url: str, choice: Choice, item: int | None = None) -> Job:
+        """Queue a new job; it survives a restart until it is done."""
+        job = self.store.create(url, choice, item)
+        self._task(job.id)
+        return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued or running job, or remove a finished one with its file."""
+        job = self.store.get(job_id)
+        if job is None:
+            return None
+        with self._lock:
+            running = self._cancels.get(job_id)
+        if running is not None:
+            running.set()
+            for _ in range(50):  # the worker stops within a moment, then removes the parts
+                if (current := self.store.get(job_id)) is not None and current.state.final:
+                    break
+                time.sleep(0.02)
+        elif not job.state.final:
+            self.store.update(job_id, state=JobState.CANCELLED, error_code="cancelled",
+                              error_message="The download was cancelled.")  # fmt: skip
+        shutil.rmtree(job_folder(self.settings, job_id), ignore_errors=True)
+        if job.state.final:
+            self.store.delete(job_id)
+        return self.store.get(job_id) or job
+
+    def start(self) -> None:
+        """Start the workers; jobs a previous run left unfinished are queued again (and resume)."""
+        for job in self.store.in_states(JobState.QUEUED, *RUNNING):
+            # Queued again even if the queue still holds it: a job runs once (JobStore.claim).
+            self.store.update(job.id, state=JobState.QUEUED)
+            self._task(job.id)
+        self._consumer = EmbeddedConsumer(self.huey, workers=self.settings.workers,
+                                          worker_type="thread", periodic=False)  # fmt: skip
+        self._consumer.start()
+        threading.Thread(target=self._clean_loop, daemon=True, name="retention").start()
+
+    def stop(self) -> None:
+        """Stop the workers: running downloads stop and resume after the next start."""
+        self._stop.set()
+        with self._lock:
+            cancels = list(self._cancels.values())
+        for cancel in cancels:
+            cancel.set()
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+
+    def _clean_loop(self) -> None:
+        while not self._stop.wait(60):
+            self.clean()
+
+    def clean(self) -> None:
+        """Remove finished files past their time, then the oldest until under the disk budget."""
+        done = [j for j in self.store.in_states(JobState.DONE) if j.path]
+        cutoff = time.time() - self.settings.retention_hours * 3600
+        budget = int(self.settings.disk_budget_gb * 1e9)
+        used = sum(j.size or 0 for j in done)
+        for job in done:  # oldest first
+            if job.updated >= cutoff and used <= budget:
+                break
+            shutil.rmtree(job_folder(self.settings, job.id), ignore_errors=True)
+            self.store.delete(job.id)
+            used -= job.size or 0

@@ -1,0 +1,156 @@
+"""Jobs and their history in an embedded SQLite database under the data directory."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from savevid.models import Choice, Progress
+
+
+class JobState(StrEnum):
+    """Where a job is; the last three are final."""
+
+    QUEUED = "queued"
+    RESOLVING = "resolving"
+    DOWNLOADING = "downloading"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+RUNNING = (JobState.RESOLVING, JobState.DOWNLOADING, JobState.PROCESSING)
+
+
+class Job(BaseModel):
+    """One download asked for through the API, and how it went."""
+
+    id: str
+    url: str
+    choice: Choice
+    item: int | None = None  # which item (from 1) of a playlist or multi-item post
+    state: JobState = JobState.QUEUED
+    created: float
+    updated: float
+    stage: str | None = None
+    downloaded: int = 0
+    total: int | None = None
+    speed: float | None = None
+    eta: float | None = None
+    title: str | None = None
+    site: str | None = None
+    thumbnail: str | None = None
+    filename: str | None = None
+    path: str | None = None
+    size: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+_COLUMNS = list(Job.model_fields)
+_SCHEMA = f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(_COLUMNS)}, PRIMARY KEY (id))"
+
+
+class JobStore:
+    """Thread-safe access to the jobs table."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def create(self, url: str, choice: Choice, item: int | None = None) -> Job:
+        now = time.time()
+        job = Job(id=uuid.uuid4().hex[:16], url=url, choice=choice, item=item, created=now, updated=now)
+        row = _to_row(job)
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,))
+            row = cursor.fetchone()
+        return _from_row(row) if row else None
+
+    def recent(self, limit: int = 100) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY created DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def in_states(self, *states: JobState) -> list[Job]:
+        marks = ", ".join("?" * len(states))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE state IN ({marks}) ORDER BY created",
+                [s.value for s in states],
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def update(self, job_id: str, **fields: Any) -> None:
+        fields["updated"] = time.time()
+        values = [_to_value(v) for v in fields.values()]
+        with self._lock:
+            self._db.execute(
+                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
+                [*values, job_id],
+            )
+
+    def claim(self, job_id: str) -> bool:
+        """Move a queued job to resolving; False if it is not queued (someone else has it)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE jobs SET state = ?, stage = ?, updated = ? WHERE id = ? AND state = ?",
+                (JobState.RESOLVING.value, "resolving", time.time(), job_id, JobState.QUEUED.value),
+            )
+        return cursor.rowcount == 1
+
+    def progress(self, job_id: str, progress: Progress, state: JobState) -> None:
+        self.update(job_id, state=state, stage=progress.stage.value, downloaded=progress.downloaded,
+                    total=progress.total, speed=progress.speed, eta=progress.eta)  # fmt: skip
+
+    def delete(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+
+def _to_value(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _to_row(job: Job) -> dict[str, Any]:
+    return {name: _to_value(getattr(job, name)) for name in _COLUMNS}
+
+
+def _from_row(row: tuple[Any, ...]) -> Job:
+    data = dict(zip(_COLUMNS, row, strict=True))
+    data["choice"] = json.loads(data["choice"])
+    return Job.model_validate(data)

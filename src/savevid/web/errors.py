@@ -1,0 +1,37 @@
+"""SavevidErrors as JSON: a stable ``code``, a plain ``message``, and the right status."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from savevid.errors import ErrorCode, SavevidError
+
+_STATUS = {ErrorCode.NETWORK: 502, ErrorCode.RATE_LIMITED: 503, ErrorCode.INTERNAL: 500,
+           ErrorCode.FFMPEG_MISSING: 500}  # fmt: skip
+
+
+def status_for(error: SavevidError) -> int:
+    """400 for a bad request, 422 for a link with nothing to download, 5xx for our side or the network."""
+    if error.is_usage:
+        return 400
+    return _STATUS.get(error.code, 422)
+
+
+def error_body(code: str, message: str, hint: str | None = None) -> dict[str, str | None]:
+    return {"code": code, "message": message, "hint": hint}
+
+
+async def savevid_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SavevidError)
+    body = error_body(error.code.value, error.message, error.hint)
+    return JSONResponse(body, status_code=status_for(error))
+
+
+async def validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0] if error.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = f"Bad request: {where + ': ' if where else ''}{first.get('msg', 'invalid input')}."
+    return JSONResponse(error_body("bad_request", message), status_code=400)

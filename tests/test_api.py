@@ -1,0 +1,161 @@
+"""The HTTP API against the real app, its job queue and the local origin."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from savevid.config import Settings, get_settings
+from savevid.web.app import create_app
+from support import pages
+from support.origin import Origin
+from support.probe import probe
+
+
+def make_settings(data_dir: Path) -> Settings:
+    return get_settings(data_dir=data_dir, workers=2, retries=1, fragment_retries=1, socket_timeout=5)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(tmp_path / "data"))) as test_client:
+        yield test_client
+
+
+def wait_final(client: TestClient, job_id: str, timeout: float = 60) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/downloads/{job_id}").json()
+        if job["state"] in ("done", "failed", "cancelled"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def test_info_lists_choices(client: TestClient, origin: Origin) -> None:
+    reply = client.post("/api/info", json={"url": origin.url("/media/hls_ts/master.m3u8")})
+    assert reply.status_code == 200
+    ids = [c["id"] for c in reply.json()["choices"]]
+    assert ids[:2] == ["best", "240"] and "audio-mp3" in ids
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"url": "not a link"}, 400, "invalid_url"),
+        ({"url": "file:///etc/passwd"}, 400, "invalid_url"),
+        ({}, 400, "bad_request"),
+        ({"url": "x" * 5000}, 400, "bad_request"),
+    ],
+)
+def test_bad_requests_get_4xx_json(client: TestClient, body: dict[str, str], status: int, code: str) -> None:
+    reply = client.post("/api/info", json=body)
+    assert reply.status_code == status
+    assert reply.json()["code"] == code and reply.json()["message"]
+
+
+def test_a_page_without_video_is_a_clear_422(client: TestClient, origin: Origin) -> None:
+    reply = client.post("/api/info", json={"url": origin.page("/article", pages.NO_VIDEO)})
+    assert reply.status_code == 422
+    assert reply.json()["code"] == "no_media"
+
+
+def test_download_end_to_end(client: TestClient, origin: Origin, tmp_path: Path) -> None:
+    created = client.post("/api/downloads", json={"url": origin.page("/watch/og", pages.OPEN_GRAPH)})
+    assert created.status_code == 202
+    job = created.json()
+    assert job["state"] == "queued" and job["urls"]["file"].endswith("/file")
+    done = wait_final(client, str(job["id"]))
+    assert done["state"] == "done", done
+    assert done["filename"] == "Open-Graph - a clip - part 1 [progressive].mp4"
+    reply = client.get(str(job["urls"]["file"]))
+    assert reply.status_code == 200
+    assert reply.headers["content-length"] == str(done["size"])
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    disposition = reply.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="Open-Graph - a clip - part 1 [progressive].mp4"')
+    assert "filename*=UTF-8''Open-Graph%20-%20a%20clip" in disposition
+    saved = tmp_path / "saved.mp4"
+    saved.write_bytes(reply.content)
+    assert probe(saved).has_video_and_audio
+    part = client.get(str(job["urls"]["file"]), headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == reply.content[100:200]
+    assert [j["id"] for j in client.get("/api/downloads").json()] == [job["id"]]
+
+
+def test_events_stream_progress_until_done(client: TestClient, origin: Origin) -> None:
+    job = client.post("/api/downloads", json={"url": origin.url("/media/dash/manifest.mpd")}).json()
+    states = []
+    with client.stream("GET", str(job["urls"]["events"])) as events:
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                states.append(json.loads(line[6:])["state"])
+    assert states[-1] == "done"
+    assert len(states) >= 2
+
+
+def test_a_failed_job_says_why(client: TestClient, origin: Origin) -> None:
+    job = client.post("/api/downloads", json={"url": origin.url("/gone")}).json()
+    done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed"
+    assert done["error_code"] == "not_found" and "404" in str(done["error_message"])
+    assert client.get(str(job["urls"]["file"])).status_code == 409
+
+
+def test_cancel_stops_a_running_download_and_removes_its_files(
+    client: TestClient, origin: Origin, tmp_path: Path
+) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 50_000
+    job = client.post("/api/downloads", json={"url": origin.url("/media/progressive.mp4")}).json()
+    deadline = time.monotonic() + 20
+    while client.get(f"/api/downloads/{job['id']}").json()["downloaded"] < 50_000:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    reply = client.delete(f"/api/downloads/{job['id']}")
+    assert time.monotonic() - started < 1.5
+    assert reply.json()["state"] == "cancelled"
+    assert not (tmp_path / "data" / "files" / str(job["id"])).exists()
+
+
+def test_queued_jobs_survive_a_restart(origin: Origin, tmp_path: Path) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 100_000
+    settings = make_settings(tmp_path / "data")
+    settings = settings.model_copy(update={"workers": 1})
+    url = origin.url("/media/progressive.mp4")
+    with TestClient(create_app(settings)) as client:
+        ids = [client.post("/api/downloads", json={"url": url}).json()["id"] for _ in range(3)]
+        time.sleep(1)  # the first is running, the others wait
+    origin.server.rates.clear()
+    with TestClient(create_app(settings)) as client:
+        for job_id in ids:
+            assert wait_final(client, job_id)["state"] == "done"
+
+
+def test_health_metrics_and_docs(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert 'savevid_jobs{state="done"}' in client.get("/metrics").text
+    assert "/api/downloads" in client.get("/openapi.json").text
+    assert client.get("/docs").status_code == 200
+
+
+def test_items_of_a_post_become_one_job_each(client: TestClient, origin: Origin) -> None:
+    url = origin.page("/two", pages.TWO_VIDEOS)
+    reply = client.post("/api/downloads", json={"url": url, "items": [2, 1, 2]})
+    assert reply.status_code == 202
+    jobs = reply.json()["jobs"]
+    assert [j["item"] for j in jobs] == [2, 1]
+    done = [wait_final(client, str(j["id"])) for j in jobs]
+    assert [d["state"] for d in done] == ["done", "done"]
+    assert sorted(str(d["title"]) for d in done) == ["Two clips (1)", "Two clips (2)"]
+
+
+def test_a_post_without_items_says_to_choose(client: TestClient, origin: Origin) -> None:
+    job = client.post("/api/downloads", json={"url": origin.page("/two", pages.TWO_VIDEOS)}).json()
+    done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed" and "holds 2 items" in str(done["error_message"])

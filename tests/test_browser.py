@@ -1,0 +1,159 @@
+"""The page in a real headless Chromium: paste, preview, download to the person's own device."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from savevid.config import get_settings
+from savevid.web.app import create_app
+from support import pages
+from support.origin import Origin
+from support.probe import probe
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic would only meet this machine's closed network.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """savevid serve, in a thread of this process; its base URL."""
+    port = free_port()
+    settings = get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1)
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: scripts/test installs it (apt-get install chromium)"
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield instance
+    instance.close()
+
+
+def open_page(browser: Browser, url: str, **context: object) -> Page:
+    page = browser.new_context(accept_downloads=True, **context).new_page()  # type: ignore[arg-type]
+    page.goto(url)
+    page.wait_for_function("document.documentElement.lang !== '' && window.fetch")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_paste_preview_download_saves_a_playable_file(
+    browser: Browser, server: str, origin: Origin, tmp_path: Path
+) -> None:
+    page = open_page(browser, server)
+    assert page.evaluate("document.activeElement.id") == "url"  # focused on load
+    shot(page, "1-empty")
+    page.fill("#url", origin.page("/watch/og", pages.OPEN_GRAPH))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.text_content("#title") == "Open/Graph: a clip? | part 1"
+    assert page.is_checked("#choices input[value='0']")  # a sensible default
+    shot(page, "2-preview")
+    with page.expect_download() as download:
+        page.click("#start")
+    saved = tmp_path / "saved.mp4"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
+    assert probe(saved).has_video_and_audio
+    page.wait_for_selector(".job.done")
+    shot(page, "3-done")
+    page.reload()
+    page.wait_for_selector(".job.done")  # the list survives a reload
+
+
+def test_progress_is_shown_while_downloading(browser: Browser, server: str, origin: Origin) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 150_000
+    page = open_page(browser, server)
+    page.fill("#url", origin.url("/media/progressive.mp4"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview:not([hidden])")
+    page.click("#start")
+    page.wait_for_selector(".job.downloading")
+    page.wait_for_function("document.querySelector('.job .status').textContent.includes('%')")
+    shot(page, "4-progress")
+    page.click(".job .actions button")  # cancel
+    page.wait_for_selector(".job.cancelled")
+
+
+def test_a_bad_link_gets_a_clear_message(browser: Browser, server: str) -> None:
+    page = open_page(browser, server)
+    page.fill("#url", "ftp://example.com/video.mp4")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Only http and https" in (page.text_content("#error") or "")
+    shot(page, "5-error")
+
+
+def test_a_post_with_two_videos_downloads_the_picked_ones(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    page = open_page(browser, server)
+    page.fill("#url", origin.page("/two", pages.TWO_VIDEOS))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#entries:not([hidden])")
+    boxes = page.query_selector_all("#entries input[type=checkbox]")
+    assert len(boxes) == 2 and all(box.is_checked() for box in boxes)
+    shot(page, "6-playlist")
+    boxes[1].uncheck()
+    with page.expect_download() as download:
+        page.click("#start")
+    assert download.value.suggested_filename.startswith("Two clips (1)")
+    page.wait_for_selector(".job.done")
+    assert len(page.query_selector_all(".job")) == 1
+
+
+def test_the_page_speaks_turkish(browser: Browser, server: str) -> None:
+    page = open_page(browser, server, locale="tr-TR")
+    assert page.text_content("label[for=url]") == "Bir video bağlantısı yapıştırın"
+    assert page.get_attribute("html", "lang") == "tr"
+    shot(page, "7-turkish")
+    page.click("#lang")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.text_content("label[for=url]") == "Paste a video link"
+
+
+def test_a_phone_sized_screen(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.fill("#url", origin.url("/media/hls_ts/master.m3u8"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
+    shot(page, "8-phone")
