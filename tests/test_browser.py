@@ -157,3 +157,16 @@ def test_a_phone_sized_screen(browser: Browser, server: str, origin: Origin) -> 
     page.wait_for_selector("#preview:not([hidden])")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
     shot(page, "8-phone")
+
+
+def test_several_links_pasted_at_once_become_several_downloads(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    page = open_page(browser, server)
+    links = [origin.url("/media/progressive.mp4"), origin.url("/media/hls_aes/index.m3u8")]
+    page.fill("#url", "\n".join(links))
+    with page.expect_download() as first, page.expect_download() as second:
+        page.click("#go")
+    names = sorted([first.value.suggested_filename, second.value.suggested_filename])
+    assert names == ["index [index].mp4", "progressive [progressive].mp4"]
+    assert len(page.query_selector_all(".job.done")) == 2

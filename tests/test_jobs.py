@@ -1,0 +1,68 @@
+"""The job store and queue on their own: retention, and `savevid serve` as a process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from savevid.config import get_settings
+from savevid.jobs.queue import JobQueue
+from savevid.jobs.runner import job_folder
+from savevid.jobs.store import JobState
+from savevid.models import Choice
+
+
+def finished(queue: JobQueue, size: int, age_hours: float) -> str:
+    job = queue.store.create("https://example.com/v", Choice())
+    folder = job_folder(queue.settings, job.id)
+    folder.mkdir(parents=True)
+    (folder / "v.mp4").write_bytes(b"\0" * size)
+    queue.store.update(job.id, state=JobState.DONE, path=str(folder / "v.mp4"), size=size)
+    with queue.store._lock:  # age it
+        queue.store._db.execute("UPDATE jobs SET updated = ? WHERE id = ?",
+                                (time.time() - age_hours * 3600, job.id))  # fmt: skip
+    return job.id
+
+
+def test_retention_removes_old_files_then_the_oldest_over_budget(tmp_path: Path) -> None:
+    settings = get_settings(data_dir=tmp_path, retention_hours=24, disk_budget_gb=0.000_002)  # 2 kB
+    queue = JobQueue(settings)
+    old = finished(queue, 500, age_hours=30)
+    older_fresh = finished(queue, 1500, age_hours=2)
+    newer_fresh = finished(queue, 1500, age_hours=1)
+    queue.clean()
+    assert queue.store.get(old) is None and not job_folder(settings, old).exists()
+    assert queue.store.get(older_fresh) is None  # over the budget: the oldest goes
+    assert queue.store.get(newer_fresh) is not None and job_folder(settings, newer_fresh).exists()
+
+
+def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAVEVID_")}
+    proc = subprocess.Popen([sys.executable, "-m", "savevid", "serve", "--port", str(port),
+                             "--data-dir", str(tmp_path / "data")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+                time.sleep(0.2)
+        assert (tmp_path / "data" / "jobs.db").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
