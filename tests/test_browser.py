@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Download, Page, Playwright, sync_playwright
 
 from savevid.config import get_settings
 from savevid.web.app import create_app
@@ -165,8 +165,10 @@ def test_several_links_pasted_at_once_become_several_downloads(
     page = open_page(browser, server)
     links = [origin.url("/media/progressive.mp4"), origin.url("/media/hls_aes/index.m3u8")]
     page.fill("#url", "\n".join(links))
-    with page.expect_download() as first, page.expect_download() as second:
-        page.click("#go")
-    names = sorted([first.value.suggested_filename, second.value.suggested_filename])
+    downloads: list[Download] = []
+    page.on("download", lambda download: downloads.append(download))
+    page.click("#go")
+    page.wait_for_function("document.querySelectorAll('.job.done').length === 2")
+    page.wait_for_timeout(500)
+    names = sorted(d.suggested_filename for d in downloads)
     assert names == ["index [index].mp4", "progressive [progressive].mp4"]
-    assert len(page.query_selector_all(".job.done")) == 2
