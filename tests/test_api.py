@@ -137,6 +137,15 @@ def test_queued_jobs_survive_a_restart(origin: Origin, tmp_path: Path) -> None:
             assert wait_final(client, job_id)["state"] == "done"
 
 
+def test_sites_are_listed(client: TestClient) -> None:
+    listed = client.get("/api/sites").json()
+    assert len(listed) == 44
+    gaana = next(s for s in listed if s["name"] == "Gaana")
+    assert gaana["handler"] == "none" and "copy protection" in gaana["reason"]
+    blocked = client.post("/api/info", json={"url": "https://gaana.com/song/x"})
+    assert blocked.status_code == 422 and blocked.json()["code"] == "unsupported_url"
+
+
 def test_health_metrics_and_docs(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert 'savevid_jobs{state="done"}' in client.get("/metrics").text

@@ -172,3 +172,12 @@ def test_several_links_pasted_at_once_become_several_downloads(
     page.wait_for_timeout(500)
     names = sorted(d.suggested_filename for d in downloads)
     assert names == ["index [index].mp4", "progressive [progressive].mp4"]
+
+
+def test_the_sites_page_lists_every_site(browser: Browser, server: str) -> None:
+    page = open_page(browser, server)
+    page.click("a[href='/sites']")
+    page.wait_for_selector("#sites tr.site")
+    assert len(page.query_selector_all("#sites tr.site")) == 44
+    assert "DRM" in (page.text_content("#sites tr.none:has-text('BluTV')") or "")
+    shot(page, "9-sites")

@@ -23,6 +23,7 @@ from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
 from savevid.resolve.shortcut import generic_only
+from savevid.resolve.sites import Handler, site_for
 from savevid.resolve.ydl import open_ydl
 from savevid.safety.filenames import safe_filename
 from savevid.safety.urls import normalize_url
@@ -50,6 +51,9 @@ def resolve(
     """
     settings = settings or get_settings()
     url = normalize_url(url)
+    site = site_for(url)
+    if site is not None and site.handler is Handler.NONE:  # no need to ask the site
+        raise SavevidError(site.reason or f"{site.name} is not supported.", code=ErrorCode.UNSUPPORTED_URL)
     try:
         with open_ydl(settings, playlist=playlist) as ydl:
             info = ydl.extract_info(url, download=False, ie_key="Generic" if generic_only(url) else None)

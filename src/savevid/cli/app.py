@@ -225,6 +225,28 @@ def download(
 
 
 @app.command()
+def sites(as_json: AsJson = False) -> None:
+    """The sites savevid promises by name, and how each is handled."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from savevid.resolve.sites import SITES, Handler
+
+    if as_json:
+        print(json.dumps([asdict(site) for site in SITES], ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    for name in ("Site", "Handled by", "Example"):
+        table.add_column(name)
+    for site in SITES:
+        how = {Handler.YTDLP: f"yt-dlp ({site.extractor})", Handler.OWN: "savevid (page metadata)",
+               Handler.NONE: f"not supported: {site.reason}"}[site.handler]  # fmt: skip
+        table.add_row(site.name, how, site.example)
+    stdout.print(table)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from savevid.config import Settings
 from savevid.jobs.queue import JobQueue
 from savevid.jobs.store import Job
 from savevid.models import AudioFormat, Choice, Media, Quality
+from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.errors import error_body
 
@@ -66,6 +68,11 @@ def _job(queue: JobQueue, job_id: str) -> Job:
     if job is None:
         raise HTTPException(404, detail=error_body("not_found", "There is no such download."))
     return job
+
+
+@router.get("/sites", summary="The sites savevid promises by name, and how each is handled")
+def sites() -> list[dict[str, object]]:
+    return [asdict(site) for site in SITES]
 
 
 @router.post("/info", summary="What a link holds: title, site, choices, or a playlist's entries")

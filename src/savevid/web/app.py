@@ -74,5 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def index() -> HTMLResponse:
         return HTMLResponse((HERE / "templates" / "index.html").read_text())
 
+    @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
+    def sites_page() -> HTMLResponse:
+        return HTMLResponse((HERE / "templates" / "sites.html").read_text())
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
