@@ -181,3 +181,23 @@ def test_the_sites_page_lists_every_site(browser: Browser, server: str) -> None:
     assert len(page.query_selector_all("#sites tr.site")) == 44
     assert "DRM" in (page.text_content("#sites tr.none:has-text('BluTV')") or "")
     shot(page, "9-sites")
+
+
+def test_the_paste_button_reads_the_clipboard(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server, permissions=["clipboard-read", "clipboard-write"])
+    link = origin.url("/media/hls_ts/master.m3u8")
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", link)
+    page.click("#paste")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.input_value("#url") == link
+
+
+def test_a_link_dropped_on_the_page_is_opened(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server)
+    link = origin.url("/media/hls_ts/master.m3u8")
+    transfer = page.evaluate_handle(
+        "(text) => { const t = new DataTransfer(); t.setData('text/uri-list', text); return t; }", link
+    )
+    page.dispatch_event("main", "drop", {"dataTransfer": transfer})
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.text_content("#title") == "master"
