@@ -168,3 +168,20 @@ def test_a_post_without_items_says_to_choose(client: TestClient, origin: Origin)
     job = client.post("/api/downloads", json={"url": origin.page("/two", pages.TWO_VIDEOS)}).json()
     done = wait_final(client, str(job["id"]))
     assert done["state"] == "failed" and "holds 2 items" in str(done["error_message"])
+
+
+def test_security_headers_on_every_answer(client: TestClient) -> None:
+    for path in ("/", "/api/downloads", "/static/app.js", "/api/downloads/nope"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"], path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None:
+    reply = client.post("/api/info", content=b"{" * 100_000, headers={"Content-Type": "application/json"})
+    assert reply.status_code == 413 and reply.json()["code"] == "too_large"
+    deep = client.post("/api/info", content=b"[" * 5000 + b"]" * 5000,
+                       headers={"Content-Type": "application/json"})  # fmt: skip
+    assert deep.status_code == 400

@@ -264,4 +264,5 @@ document.addEventListener("DOMContentLoaded", async () => {
   } catch (error) { /* the list stays empty; submitting shows the error */ }
   renderJobs();
   $("url").focus();
+  document.body.dataset.ready = "true";  // the page is set up (tests wait for this)
 });
