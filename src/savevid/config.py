@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=64, description="Downloads running at once (serve)")
     retention_hours: float = Field(default=24.0, gt=0, description="Hours a finished file is kept")
     disk_budget_gb: float = Field(default=10.0, gt=0, description="GB of finished files kept at most")
+    requests_per_minute: int = Field(
+        default=30, ge=0, description="Info/download requests per client (0: no limit)"
+    )
+    jobs_per_client: int = Field(default=5, ge=0, description="Unfinished downloads per client (0: no limit)")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
     cookies: Path | None = Field(default=None, description="Netscape cookies.txt for logged-in sites")
     cookies_from_browser: str | None = Field(
         default=None, description="Read cookies from a browser: NAME[+KEYRING][:PROFILE][::CONTAINER]"

@@ -42,6 +42,7 @@ class Job(BaseModel):
     url: str
     choice: Choice
     item: int | None = None  # which item (from 1) of a playlist or multi-item post
+    client: str | None = None  # who asked (an address, or an IPv6 /64), for per-client limits
     state: JobState = JobState.QUEUED
     created: float
     updated: float
@@ -78,9 +79,10 @@ class JobStore:
         with self._lock:
             self._db.close()
 
-    def create(self, url: str, choice: Choice, item: int | None = None) -> Job:
+    def create(self, url: str, choice: Choice, item: int | None = None, client: str | None = None) -> Job:
         now = time.time()
-        job = Job(id=uuid.uuid4().hex[:16], url=url, choice=choice, item=item, created=now, updated=now)
+        job = Job(id=uuid.uuid4().hex[:16], url=url, choice=choice, item=item, client=client,
+                  created=now, updated=now)  # fmt: skip
         row = _to_row(job)
         with self._lock:
             self._db.execute(
@@ -101,6 +103,16 @@ class JobStore:
                 f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY created DESC LIMIT ?", (limit,)
             ).fetchall()
         return [_from_row(row) for row in rows]
+
+    def unfinished(self, client: str) -> int:
+        """How many of a client's jobs are queued or running."""
+        states = [JobState.QUEUED.value, *(s.value for s in RUNNING)]
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT COUNT(*) FROM jobs WHERE client = ? AND state IN ({', '.join('?' * len(states))})",
+                [client, *states],
+            ).fetchone()
+        return int(row[0])
 
     def in_states(self, *states: JobState) -> list[Job]:
         marks = ", ".join("?" * len(states))

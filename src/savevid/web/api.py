@@ -22,6 +22,7 @@ from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.errors import error_body
+from savevid.web.limits import TooManyRequests, client_key
 
 router = APIRouter(prefix="/api")
 
@@ -34,8 +35,17 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def limited(request: Request) -> str:
+    """The client's key, after taking one of its requests per minute (429 past the limit)."""
+    settings: Settings = request.app.state.settings
+    key = client_key(request, settings.trusted_proxies)
+    request.app.state.limiter.check(key)
+    return key
+
+
 QueueDep = Annotated[JobQueue, Depends(get_queue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClientDep = Annotated[str, Depends(limited)]
 
 
 class InfoRequest(BaseModel):
@@ -76,21 +86,25 @@ def sites() -> list[dict[str, object]]:
 
 
 @router.post("/info", summary="What a link holds: title, site, choices, or a playlist's entries")
-def info(body: InfoRequest, settings: SettingsDep) -> Media:
+def info(body: InfoRequest, settings: SettingsDep, _: ClientDep) -> Media:
     return service.resolve(body.url, settings)
 
 
 @router.post("/downloads", status_code=202, summary="Queue a download (or one per item)")
-def create_download(body: DownloadRequest, queue: QueueDep) -> JSONResponse:
+def create_download(body: DownloadRequest, queue: QueueDep, client: ClientDep) -> JSONResponse:
     """The job; with ``items``, ``{"jobs": [...]}``, one job per item."""
     url = normalize_url(body.url)
+    wanted = len(set(body.items)) if body.items else 1
+    limit = queue.settings.jobs_per_client
+    if limit and queue.store.unfinished(client) + wanted > limit:
+        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
     if body.items is None:
-        return JSONResponse(_view(queue.submit(url, choice)), status_code=202)
+        return JSONResponse(_view(queue.submit(url, choice, client=client)), status_code=202)
     if not body.items or any(n < 1 for n in body.items):
         raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
-    jobs = [_view(queue.submit(url, choice, n)) for n in dict.fromkeys(body.items)]
+    jobs = [_view(queue.submit(url, choice, n, client=client)) for n in dict.fromkeys(body.items)]
     return JSONResponse({"jobs": jobs}, status_code=202)
 
 

@@ -19,6 +19,7 @@ from savevid.jobs.queue import JobQueue
 from savevid.jobs.store import JobState
 from savevid.web import api
 from savevid.web.errors import savevid_error, validation_error
+from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
 
 HERE = Path(__file__).parent
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="savevid", version=__version__, lifespan=lifespan,
                   description="Paste a video link, get the file.")  # fmt: skip
     app.state.settings, app.state.queue = settings, queue
+    app.state.limiter = RateLimiter(settings.requests_per_minute)
     app.add_middleware(SecurityMiddleware)
     app.add_exception_handler(SavevidError, savevid_error)
     app.add_exception_handler(RequestValidationError, validation_error)

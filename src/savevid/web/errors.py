@@ -26,6 +26,9 @@ def error_body(code: str, message: str, hint: str | None = None) -> dict[str, st
 async def savevid_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, SavevidError)
     body = error_body(error.code.value, error.message, error.hint)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:  # this client's own limit
+        return JSONResponse(body, status_code=429, headers={"Retry-After": str(retry_after)})
     return JSONResponse(body, status_code=status_for(error))
 
 

@@ -1,0 +1,66 @@
+"""Per-client limits of a public instance: requests per minute, and downloads at once."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import threading
+import time
+from collections.abc import Sequence
+
+from fastapi import Request
+
+from savevid.errors import ErrorCode, SavevidError
+
+
+def client_key(request: Request, trusted_proxies: Sequence[str] = ()) -> str:
+    """Who is asking: the peer address, or X-Forwarded-For's nearest untrusted hop when the peer
+    is a trusted proxy. An IPv6 client counts per /64, the block one subscriber usually has."""
+    peer = request.client.host if request.client else "unknown"
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    address = peer
+    while address in trusted_proxies and hops:
+        address = hops.pop()
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+class RateLimiter:
+    """A token bucket per client: ``per_minute`` requests, refilled steadily."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str, now: float | None = None) -> None:
+        """Take a token for key, or raise a rate_limited error saying when to come back."""
+        if self.capacity <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, since = self._buckets.get(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - since) * self.rate)
+            if tokens < 1:
+                wait = math.ceil((1 - tokens) / self.rate)
+                self._buckets[key] = (tokens, now)
+                raise TooManyRequests(wait)
+            self._buckets[key] = (tokens - 1, now)
+            if len(self._buckets) > 100_000:  # forget the idle, so memory stays bounded
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 600}
+
+
+class TooManyRequests(SavevidError):
+    """This client asked too often; ``retry_after`` seconds until it may again."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or f"Too many requests: try again in {retry_after} s.")
+        self.retry_after = retry_after
