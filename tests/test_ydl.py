@@ -60,3 +60,29 @@ def test_bad_browser_on_the_command_line(cli) -> None:
     run = cli("info", "--cookies-from-browser", "netscape", "https://example.com/v")
     assert run.code == 2
     assert run.stderr.startswith("error: ") and "Unknown browser" in run.stderr
+
+
+def test_every_ffmpeg_run_reads_only_local_files(origin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import savevid
+    from savevid.engine.ffmpeg import find_ffmpeg
+    from savevid.models import AudioFormat, Choice
+
+    calls = tmp_path / "calls.txt"
+    wrapper = tmp_path / "bin" / "ffmpeg"  # records each command line, then runs the real ffmpeg
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{find_ffmpeg()}" "$@"\n')
+    wrapper.chmod(0o755)
+    settings = get_settings(retries=1, ffmpeg=wrapper)
+    for url, choice in [
+        (origin.url("/media/progressive.mp4"), Choice(audio_only=True, audio_format=AudioFormat.MP3)),
+        (origin.url("/media/dash/manifest.mpd"), Choice()),
+    ]:
+        savevid.download(savevid.resolve(url, settings), choice, tmp_path / "out", settings=settings)
+    lines = calls.read_text().splitlines()
+    # Every run that writes something (not yt-dlp's "-i FILE" probes of a local file, which
+    # take no options from it: left for the network rules to come).
+    runs = [line for line in lines if " -i " in f" {line} " and not line.startswith("-i ")]
+    assert len(runs) >= 3, lines  # the audio extraction, its tags, and the merge
+    for line in runs:
+        before_input = line.split(" -i ", 1)[0]
+        assert "-protocol_whitelist file,pipe" in before_input, line

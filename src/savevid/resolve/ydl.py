@@ -21,6 +21,14 @@ _BROWSER_SPEC = re.compile(
 )
 
 
+# yt-dlp's ffmpeg postprocessors, by the key its postprocessor_args use for them.
+_FFMPEG_PPS = (
+    "extractaudio", "metadata", "merger", "fixupm3u8", "fixupm4a", "fixupstretched", "fixupduration",
+    "fixupduplicatemoov", "fixuptimestamp", "videoremuxer", "videoconvertor", "embedsubtitle",
+    "embedthumbnail", "subtitlesconvertor", "thumbnailsconvertor", "splitchapters", "copystream", "concat",
+)  # fmt: skip
+
+
 class LogBridge:
     """yt-dlp's logger interface, writing to :mod:`logging` and never to stdout."""
 
@@ -71,6 +79,8 @@ def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
         "noplaylist": not playlist,
         "extract_flat": "in_playlist",
         "merge_output_format": "mp4/webm/mkv",
+        # ffmpeg started by yt-dlp's postprocessors reads only the local files handed to it.
+        "postprocessor_args": {f"{pp}+ffmpeg_i": ["-protocol_whitelist", "file,pipe"] for pp in _FFMPEG_PPS},
         "windowsfilenames": True,
     }
     if settings.cookies is not None:
