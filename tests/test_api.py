@@ -17,13 +17,16 @@ from support.origin import Origin
 from support.probe import probe
 
 
-def make_settings(data_dir: Path) -> Settings:
-    return get_settings(data_dir=data_dir, workers=2, retries=1, fragment_retries=1, socket_timeout=5)
+def make_settings(data_dir: Path, origin: Origin) -> Settings:
+    # The server's network rules are on: the local origin is let through, by its port.
+    allow = f"127.0.0.1:{origin.server.server_address[1]}"
+    return get_settings(data_dir=data_dir, workers=2, retries=1, fragment_retries=1, socket_timeout=5,
+                        allow_private=allow)  # fmt: skip
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path / "data"))) as test_client:
+def client(tmp_path: Path, origin: Origin) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(tmp_path / "data", origin))) as test_client:
         yield test_client
 
 
@@ -125,7 +128,7 @@ def test_cancel_stops_a_running_download_and_removes_its_files(
 
 def test_queued_jobs_survive_a_restart(origin: Origin, tmp_path: Path) -> None:
     origin.server.rates["/media/progressive.mp4"] = 100_000
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(tmp_path / "data", origin)
     settings = settings.model_copy(update={"workers": 1})
     url = origin.url("/media/progressive.mp4")
     with TestClient(create_app(settings)) as client:

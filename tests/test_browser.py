@@ -32,10 +32,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """savevid serve, in a thread of this process; its base URL."""
+def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
+    """savevid serve, in a thread of this process; its base URL. The origin is let through."""
     port = free_port()
-    settings = get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1)
+    allow = f"127.0.0.1:{origin.server.server_address[1]}"
+    settings = get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1, allow_private=allow)
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)

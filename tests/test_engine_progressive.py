@@ -82,7 +82,7 @@ def test_a_fault_now_and_then_still_gives_an_identical_file(
 def test_one_fast_connection_is_left_alone(origin: Origin, download: Download) -> None:
     file = FaultyFile(DATA)
     file.rate = 1024 * KiB
-    path = download(serve(origin, file), options=replace(OPTIONS, solo_speed=128 * KiB))
+    path = download(serve(origin, file), options=replace(OPTIONS, solo_speed=64 * KiB))
     assert sha(path.read_bytes()) == sha(DATA)
     assert file.requests == 1
 

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=64, description="Downloads running at once (serve)")
     retention_hours: float = Field(default=24.0, gt=0, description="Hours a finished file is kept")
     disk_budget_gb: float = Field(default=10.0, gt=0, description="GB of finished files kept at most")
+    safe_network: bool | None = Field(
+        default=None, description="Refuse private addresses and odd ports (default: on for serve)"
+    )
+    allow_private: str = Field(default="", description="Exempt hosts, addresses, networks[:port]")
     requests_per_minute: int = Field(
         default=30, ge=0, description="Info/download requests per client (0: no limit)"
     )

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     DRM = "drm_protected"
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
+    BLOCKED_ADDRESS = "blocked_address"
     NETWORK = "network"
     FORMAT_UNAVAILABLE = "format_unavailable"
     FFMPEG_MISSING = "ffmpeg_missing"

@@ -25,6 +25,7 @@ from savevid.cli.render import (
 from savevid.config import Settings, get_settings
 from savevid.errors import SavevidError
 from savevid.models import AudioFormat, Choice, Media, Quality, Result
+from savevid.safety import network
 
 app = typer.Typer(
     name="savevid",
@@ -69,11 +70,18 @@ Connections = Annotated[
 ]
 NoPlaylist = Annotated[bool, typer.Option("--no-playlist", help="Only the linked item, not its playlist.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+SafeNetwork = Annotated[
+    bool,
+    typer.Option("--safe-network", help="Refuse private addresses and odd ports, as `serve` does."),
+]
 
 
 def _settings(**overrides: object) -> Settings:
     try:
-        return get_settings(**overrides)
+        settings = get_settings(**overrides)
+        if settings.safe_network:
+            network.install(network.NetworkPolicy.from_text(settings.allow_private))
+        return settings
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
@@ -109,9 +117,11 @@ def info(
     no_playlist: NoPlaylist = False,
     cookies: Cookies = None,
     cookies_from_browser: CookiesFromBrowser = None,
+    safe_network: SafeNetwork = False,
 ) -> None:
     """Show what a link holds: title, site, duration and the choices with their sizes."""
-    settings = _settings(cookies=cookies, cookies_from_browser=cookies_from_browser)
+    settings = _settings(cookies=cookies, cookies_from_browser=cookies_from_browser,
+                         safe_network=safe_network or None)  # fmt: skip
     try:
         media = service.resolve(url, settings, playlist=not no_playlist)
     except SavevidError as error:
@@ -199,6 +209,7 @@ def download(
     connections: Connections = None,
     cookies: Cookies = None,
     cookies_from_browser: CookiesFromBrowser = None,
+    safe_network: SafeNetwork = False,
 ) -> None:
     """Download links to files named 'Title [id].ext'."""
     choice = Choice(
@@ -209,6 +220,7 @@ def download(
         connections=connections,
         cookies=cookies,
         cookies_from_browser=cookies_from_browser,
+        safe_network=safe_network or None,
     )
     dest = settings.download_dir
     codes = []

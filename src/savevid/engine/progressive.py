@@ -204,8 +204,10 @@ class ProgressiveDownload:
             threads[0].join(0.05) if threads[0].is_alive() else time.sleep(0.05)
             done = table.done
             self.counter.set(done, table.total)
-            speed = meter.update(done)
-            if not ramp.is_set() and time.monotonic() - started >= 0.05 and done > done_at_start:
+            speed, elapsed = meter.update(done), time.monotonic() - started
+            if elapsed < 0.5 and elapsed > 0:  # early on, the average since the start is steadier
+                speed = (done - done_at_start) / elapsed
+            if not ramp.is_set() and elapsed >= 0.05 and done > done_at_start:
                 remaining = table.total - done
                 if speed is not None and speed < self.options.solo_speed and remaining > speed * 0.3:
                     ramp.set()

@@ -18,6 +18,7 @@ from yt_dlp.utils import (
 
 from savevid.engine.transport import TransferError
 from savevid.errors import ErrorCode, SavevidError
+from savevid.safety.network import BlockedDestination
 
 log = logging.getLogger("savevid")
 
@@ -128,6 +129,10 @@ def _from_engine(error: TransferError) -> SavevidError:
 def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     """The savevid error that best explains an exception raised while resolving or downloading."""
     chain = list(_chain(exc))
+    blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
+    if blocked is not None:  # the network rules of this server, wherever the request came from
+        return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,
+                            hint="Its operator can allow it with SAVEVID_ALLOW_PRIVATE.")  # fmt: skip
     for link in chain:
         if isinstance(link, SavevidError):
             return link

@@ -17,6 +17,7 @@ from savevid.config import Settings, get_settings
 from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.jobs.store import JobState
+from savevid.safety import network
 from savevid.web import api
 from savevid.web.errors import savevid_error, validation_error
 from savevid.web.limits import RateLimiter
@@ -43,9 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.safe_network is not False:  # a server fetches what strangers paste
+            network.install(network.NetworkPolicy.from_text(settings.allow_private))
         queue.start()
         yield
         queue.stop()
+        network.uninstall()
 
     app = FastAPI(title="savevid", version=__version__, lifespan=lifespan,
                   description="Paste a video link, get the file.")  # fmt: skip

@@ -1,0 +1,104 @@
+"""Network rules: a server fetches only public addresses on web ports, at every hop."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import savevid
+from savevid.config import get_settings
+from savevid.safety import network
+from savevid.safety.addresses import Exemption
+from savevid.safety.network import NetworkPolicy
+from savevid.web.app import create_app
+from support import pages
+from support.origin import Origin, Reply
+
+
+def port_of(origin: Origin) -> int:
+    return int(origin.server.server_address[1])
+
+
+def test_policy_allows_public_web_ports_and_exemptions() -> None:
+    policy = NetworkPolicy((Exemption(network=ipaddress.ip_network("10.0.0.5/32"), port=8096),
+                            Exemption(host="media.lan")))  # fmt: skip
+    assert policy.allows("example.com", "93.184.216.34", 443)
+    assert not policy.allows("example.com", "93.184.216.34", 8080)  # odd port
+    assert not policy.allows("example.com", "10.0.0.5", 443)  # private
+    assert policy.allows("x", "10.0.0.5", 8096)  # an exemption with a port opens that port
+    assert policy.allows("media.lan", "192.168.1.9", 80)
+    assert not policy.allows("media.lan", "192.168.1.9", 8080)
+
+
+@pytest.fixture
+def second_origin(media_dir: Path) -> Iterator[Origin]:
+    server = Origin(media_dir).start()
+    yield server
+    server.stop()
+
+
+def guarded_client(tmp_path: Path, allow: str = "") -> TestClient:
+    return TestClient(create_app(get_settings(data_dir=tmp_path / "data", allow_private=allow,
+                                              retries=1, socket_timeout=5)))  # fmt: skip
+
+
+def wait_final(client: TestClient, job_id: str) -> dict[str, object]:
+    for _ in range(300):
+        job = client.get(f"/api/downloads/{job_id}").json()
+        if job["state"] in ("done", "failed", "cancelled"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError(job)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_the_server_refuses_its_own_network(tmp_path: Path, origin: Origin, host: str) -> None:
+    url = f"http://{host}:{port_of(origin)}/media/progressive.mp4"
+    with guarded_client(tmp_path) as client:
+        reply = client.post("/api/info", json={"url": url})
+    assert reply.status_code == 422
+    assert reply.json()["code"] == "blocked_address"
+    assert "SAVEVID_ALLOW_PRIVATE" in reply.json()["hint"]
+    assert origin.server.hits == []  # not a single request reached it
+
+
+def test_a_redirect_into_the_private_network_is_refused_at_the_hop(
+    tmp_path: Path, origin: Origin, second_origin: Origin
+) -> None:
+    target = second_origin.page("/admin", pages.OPEN_GRAPH)
+    start = origin.route("/go", lambda _: Reply(302, headers={"Location": target}))
+    with guarded_client(tmp_path, allow=f"127.0.0.1:{port_of(origin)}") as client:
+        reply = client.post("/api/info", json={"url": start})
+    assert reply.json()["code"] == "blocked_address"
+    assert origin.server.hits == ["/go"] and second_origin.server.hits == []
+
+
+def test_media_on_a_private_address_is_refused_for_the_download_too(
+    tmp_path: Path, origin: Origin, second_origin: Origin
+) -> None:
+    page = pages.OPEN_GRAPH.replace("{base}", second_origin.base)
+    url = origin.page("/watch", page)
+    with guarded_client(tmp_path, allow=f"127.0.0.1:{port_of(origin)}") as client:
+        job = client.post("/api/downloads", json={"url": url}).json()
+        done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed" and done["error_code"] == "blocked_address"
+    assert second_origin.server.hits == []
+
+
+def test_the_rules_end_with_the_server(tmp_path: Path, origin: Origin) -> None:
+    with guarded_client(tmp_path):
+        assert network.active_policy() is not None
+    assert network.active_policy() is None
+    assert savevid.resolve(origin.url("/media/progressive.mp4")).title == "progressive"
+
+
+def test_the_command_line_can_ask_for_the_rules(cli, origin: Origin) -> None:  # type: ignore[no-untyped-def]
+    run = cli("info", "--safe-network", origin.url("/media/progressive.mp4"))
+    assert run.code == 1
+    assert "error: " in run.stderr and "not a public address" in run.stderr
+    assert origin.server.hits == []
