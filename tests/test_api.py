@@ -188,3 +188,23 @@ def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None
     deep = client.post("/api/info", content=b"[" * 5000 + b"]" * 5000,
                        headers={"Content-Type": "application/json"})  # fmt: skip
     assert deep.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("limits", "path", "code"),
+    [
+        ({"max_file_mb": 0.3}, "/media/progressive.mp4", "too_large"),  # announced size
+        ({"max_file_mb": 0.3}, "/media/hls_ts/360p/index.m3u8", "too_large"),  # while streaming
+        ({"max_duration_minutes": 0.01}, "/media/hls_ts/360p/index.m3u8", "too_long"),
+    ],
+)
+def test_quotas_fail_the_job_and_remove_its_files(
+    tmp_path: Path, origin: Origin, limits: dict[str, float], path: str, code: str
+) -> None:
+    settings = make_settings(tmp_path / "data", origin).model_copy(update=limits)
+    with TestClient(create_app(settings)) as client:
+        job = client.post("/api/downloads", json={"url": origin.url(path)}).json()
+        done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed" and done["error_code"] == code, done
+    assert "this server allows" in str(done["error_message"])
+    assert not (tmp_path / "data" / "files" / str(job["id"])).exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from savevid.config import get_settings
-from savevid.engine.options import Counter, EngineOptions
+from savevid.engine.options import Counter, EngineOptions, TooLarge
 from savevid.engine.progressive import ProgressiveDownload, Source
 from savevid.engine.retry import Cancelled
 from savevid.engine.state import load_state
@@ -195,3 +195,20 @@ def test_a_changed_file_is_downloaded_again_from_the_start(origin: Origin, downl
     file.rate = None
     path = download(url)
     assert sha(path.read_bytes()) == sha(new)
+
+
+def test_a_file_over_the_size_quota_is_refused_from_its_announced_size(
+    origin: Origin, download: Download
+) -> None:
+    file = FaultyFile(DATA)
+    with pytest.raises(TooLarge):
+        download(serve(origin, file), options=replace(OPTIONS, max_bytes=len(DATA) // 2))
+    assert file.sent < len(DATA)  # it stopped before fetching it all
+
+
+def test_a_server_without_range_is_held_to_the_quota_while_streaming(
+    origin: Origin, download: Download
+) -> None:
+    file = FaultyFile(DATA, "ignore-range", faulty=range(1000))
+    with pytest.raises(TooLarge):
+        download(serve(origin, file), options=replace(OPTIONS, max_bytes=len(DATA) // 2))

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         default=None, description="Refuse private addresses and odd ports (default: on for serve)"
     )
     allow_private: str = Field(default="", description="Exempt hosts, addresses, networks[:port]")
+    max_file_mb: float = Field(default=0, ge=0, description="Largest download in MB (0: no limit)")
+    max_duration_minutes: float = Field(default=0, ge=0, description="Longest video in minutes (0: no limit)")
     requests_per_minute: int = Field(
         default=30, ge=0, description="Info/download requests per client (0: no limit)"
     )

@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
     BLOCKED_ADDRESS = "blocked_address"
+    TOO_LARGE = "too_large"
+    TOO_LONG = "too_long"
     NETWORK = "network"
     FORMAT_UNAVAILABLE = "format_unavailable"
     FFMPEG_MISSING = "ffmpeg_missing"

@@ -103,6 +103,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         connections=settings.connections, retries=settings.retries,
         fragment_retries=settings.fragment_retries, low_speed_limit=settings.low_speed_limit,
         low_speed_time=settings.low_speed_time,
+        max_bytes=int(settings.max_file_mb * 1e6) or None,
     )  # fmt: skip
 
 
@@ -144,6 +145,11 @@ def download(
     """
     if media.is_playlist:
         raise SavevidError("A playlist is downloaded item by item: use expand() first.")
+    settings = settings or get_settings()
+    limit = settings.max_duration_minutes * 60
+    if limit and media.duration and media.duration > limit:
+        raise SavevidError(f"This video is {media.duration / 60:.0f} minutes long; this server allows up to "
+                           f"{settings.max_duration_minutes:.0f}.", code=ErrorCode.TOO_LONG)  # fmt: skip
     settings = settings or get_settings()
     choice = choice or Choice()
     dest = (dest or settings.download_dir).expanduser()

@@ -21,7 +21,7 @@ from savevid.engine.dash import dash_fragments
 from savevid.engine.fragments import FragmentDownload
 from savevid.engine.hls import MAX_PLAYLIST_BYTES, Unsupported, parse_media_playlist
 from savevid.engine.mux import Input, mux
-from savevid.engine.options import Counter, EngineOptions
+from savevid.engine.options import Counter, EngineOptions, check_size
 from savevid.engine.progress import ProgressCallback, ProgressTracker
 from savevid.engine.progressive import ProgressiveDownload, Source
 from savevid.engine.retry import Cancelled
@@ -79,6 +79,8 @@ class ItemFetch:
         self.stop = threading.Event()  # the person's cancel, or a part that failed
 
     def run(self, selected: dict[str, Any]) -> Path:
+        planned = [_planned_size(f) for f in selected.get("requested_formats") or [selected]]
+        check_size(sum(p for p in planned if p) or None, self.options)  # from the metadata
         parts = [Part(fmt, self.workdir / _part_name(fmt, n), Counter())
                  for n, fmt in enumerate(selected.get("requested_formats") or [selected])]  # fmt: skip
         runners = [self._runner(part) for part in parts]

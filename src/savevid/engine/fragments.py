@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from yt_dlp.aes import aes_cbc_decrypt_bytes, unpad_pkcs7
 
-from savevid.engine.options import Counter, EngineOptions
+from savevid.engine.options import Counter, EngineOptions, check_size
 from savevid.engine.retry import Cancelled, pause
 from savevid.engine.state import clear_state, load_state, save_state
 from savevid.engine.transport import TransferError, Transport
@@ -84,6 +84,7 @@ class FragmentDownload:
                 following += 1
             data = self._wait(window.popleft())
             out.write(data)
+            check_size(out.tell(), self.options)  # checked while streaming: no size is announced
             written += 1
             average = max(1, out.tell() // written)
             self.counter.add(len(data))

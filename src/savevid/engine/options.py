@@ -22,6 +22,21 @@ class EngineOptions:
     max_buffered: int = 64 * MiB  # fragments held in memory waiting for their turn
     state_interval: float = 1.0  # seconds between saves of resume state
     solo_speed: int = 64 * MiB  # a connection this fast needs no company: no more are opened
+    max_bytes: int | None = None  # a download past this size fails (server quota)
+
+
+class TooLarge(Exception):
+    """The download is over the size this server allows."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"it is at least {size / 1e6:.0f} MB; this server allows up to {limit / 1e6:.0f} MB")
+        self.size, self.limit = size, limit
+
+
+def check_size(size: int | None, options: EngineOptions) -> None:
+    """Raise TooLarge when size (known or so far) is over the quota."""
+    if options.max_bytes and size is not None and size > options.max_bytes:
+        raise TooLarge(size, options.max_bytes)
 
 
 @dataclass

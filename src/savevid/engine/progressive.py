@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from savevid.engine.options import Counter, EngineOptions
+from savevid.engine.options import Counter, EngineOptions, check_size
 from savevid.engine.pieces import Piece, PieceTable
 from savevid.engine.retry import Cancelled, pause
 from savevid.engine.speed import SpeedMeter
@@ -89,6 +89,8 @@ class ProgressiveDownload:
             self._single_stream(first)
             return
         rng = first.content_range
+        if rng is not None:
+            check_size(rng.total, self.options)  # the size the server announces
         if rng is None or rng.total is None or (state and state.get("total") != rng.total):
             self.transport.release(first)
             if state:
@@ -152,6 +154,7 @@ class ProgressiveDownload:
 
     def _stream_whole(self, body: Body) -> None:
         expected, size, guard = body.length, 0, SpeedGuard(self.options)
+        check_size(expected, self.options)
         self.counter.set(0, expected)
         with self.path.open("wb") as out:
             while chunk := body.read(self.options.read_size):
@@ -160,6 +163,7 @@ class ProgressiveDownload:
                 guard.check(len(chunk))
                 out.write(chunk)
                 size += len(chunk)
+                check_size(size, self.options)  # a server may send more than it announced
                 self.counter.set(size, expected)
         if expected is not None and size != expected:
             raise TransferError(f"the server sent {size} of {expected} bytes")

@@ -16,6 +16,7 @@ from yt_dlp.utils import (
     UnsupportedError,
 )
 
+from savevid.engine.options import TooLarge
 from savevid.engine.transport import TransferError
 from savevid.errors import ErrorCode, SavevidError
 from savevid.safety.network import BlockedDestination
@@ -129,6 +130,9 @@ def _from_engine(error: TransferError) -> SavevidError:
 def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     """The savevid error that best explains an exception raised while resolving or downloading."""
     chain = list(_chain(exc))
+    too_large = next((link for link in chain if isinstance(link, TooLarge)), None)
+    if too_large is not None:
+        return SavevidError(f"This download is too large: {too_large}.", code=ErrorCode.TOO_LARGE)
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
     if blocked is not None:  # the network rules of this server, wherever the request came from
         return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,
