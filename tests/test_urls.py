@@ -32,6 +32,8 @@ def test_links_are_normalized(text: str, expected: str) -> None:
         "http://",
         "https://example.com:99999/",
         "x" * 5000,
+        "https://user:secret@example.com/v",
+        "http://evil.com@127.0.0.1/",
     ],
 )
 def test_bad_links_are_refused_as_usage_errors(text: str) -> None:
