@@ -17,7 +17,7 @@ CATALOGS = {p.stem: json.loads(p.read_text()) for p in (WEB / "static" / "i18n")
 
 
 def used_keys() -> set[str]:
-    html = (WEB / "templates" / "index.html").read_text()
+    html = "".join(p.read_text() for p in (WEB / "templates").glob("*.html"))
     script = (WEB / "static" / "app.js").read_text()
     keys = set(re.findall(r'data-i18n(?:-placeholder)?="([\w]+)"', html))
     keys |= set(re.findall(r'\bt\("([\w]+)"\)', script))

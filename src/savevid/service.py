@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -10,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+
+from yt_dlp import YoutubeDL
 
 from savevid.config import Settings, get_settings
 from savevid.engine.fetch import fetch_item
@@ -33,12 +36,15 @@ log = logging.getLogger("savevid")
 WORKDIR_PREFIX = ".savevid-"
 
 
-def _media_from_info(info: Info, url: str, settings: Settings, choices: bool = True) -> Media:
+def _media_from_info(
+    info: Info, url: str, settings: Settings, choices: bool = True, ydl: YoutubeDL | None = None
+) -> Media:
     if not choices or is_playlist(info) or (not info.get("formats") and not info.get("url")):
         return to_media(info, url, [])
-    with open_ydl(settings) as ydl:
-        select = make_selector(ydl.build_format_selector, info.get("formats") or [info])
-        options = offered_options(info.get("formats") or [info], select, info.get("duration"))
+    with contextlib.nullcontext(ydl) if ydl is not None else open_ydl(settings) as selector:
+        formats = info.get("formats") or [info]
+        select = make_selector(selector.build_format_selector, formats)
+        options = offered_options(formats, select, info.get("duration"))
     return to_media(info, url, options)
 
 
@@ -57,9 +63,9 @@ def resolve(
     try:
         with open_ydl(settings, playlist=playlist) as ydl:
             info = ydl.extract_info(url, download=False, ie_key="Generic" if generic_only(url) else None)
-        if info is None:
-            raise SavevidError("No video or audio was found at this link.")
-        return _media_from_info(info, url, settings, choices)
+            if info is None:
+                raise SavevidError("No video or audio was found at this link.")
+            return _media_from_info(info, url, settings, choices, ydl)
     except SavevidError:
         raise
     except Exception as exc:
@@ -150,7 +156,6 @@ def download(
     if limit and media.duration and media.duration > limit:
         raise SavevidError(f"This video is {media.duration / 60:.0f} minutes long; this server allows up to "
                            f"{settings.max_duration_minutes:.0f}.", code=ErrorCode.TOO_LONG)  # fmt: skip
-    settings = settings or get_settings()
     choice = choice or Choice()
     dest = (dest or settings.download_dir).expanduser()
     dest.mkdir(parents=True, exist_ok=True)

@@ -79,11 +79,18 @@ SafeNetwork = Annotated[
 def _settings(**overrides: object) -> Settings:
     try:
         settings = get_settings(**overrides)
-        if settings.safe_network:
-            network.install(network.NetworkPolicy.from_text(settings.allow_private))
-        return settings
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    return settings
+
+
+def _network_rules(settings: Settings) -> None:
+    """Apply the server's network rules to this process when asked (--safe-network)."""
+    try:
+        if settings.safe_network:
+            network.install(network.NetworkPolicy.from_text(settings.allow_private))
+    except ValueError as exc:
+        raise typer.BadParameter(f"SAVEVID_ALLOW_PRIVATE: {exc}") from exc
 
 
 def _fail(error: SavevidError, subject: str | None = None) -> int:
@@ -122,6 +129,7 @@ def info(
     """Show what a link holds: title, site, duration and the choices with their sizes."""
     settings = _settings(cookies=cookies, cookies_from_browser=cookies_from_browser,
                          safe_network=safe_network or None)  # fmt: skip
+    _network_rules(settings)
     try:
         media = service.resolve(url, settings, playlist=not no_playlist)
     except SavevidError as error:
@@ -222,6 +230,7 @@ def download(
         cookies_from_browser=cookies_from_browser,
         safe_network=safe_network or None,
     )
+    _network_rules(settings)
     dest = settings.download_dir
     codes = []
     try:

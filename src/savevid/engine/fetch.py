@@ -22,7 +22,7 @@ from savevid.engine.fragments import FragmentDownload
 from savevid.engine.hls import MAX_PLAYLIST_BYTES, Unsupported, parse_media_playlist
 from savevid.engine.mux import Input, mux
 from savevid.engine.options import Counter, EngineOptions, check_size
-from savevid.engine.progress import ProgressCallback, ProgressTracker
+from savevid.engine.progress import ProgressCallback, ProgressTracker, planned_size
 from savevid.engine.progressive import ProgressiveDownload, Source
 from savevid.engine.retry import Cancelled
 from savevid.engine.speed import SpeedMeter
@@ -79,7 +79,7 @@ class ItemFetch:
         self.stop = threading.Event()  # the person's cancel, or a part that failed
 
     def run(self, selected: dict[str, Any]) -> Path:
-        planned = [_planned_size(f) for f in selected.get("requested_formats") or [selected]]
+        planned = [planned_size(f) for f in selected.get("requested_formats") or [selected]]
         check_size(sum(p for p in planned if p) or None, self.options)  # from the metadata
         parts = [Part(fmt, self.workdir / _part_name(fmt, n), Counter())
                  for n, fmt in enumerate(selected.get("requested_formats") or [selected])]  # fmt: skip
@@ -134,7 +134,7 @@ class ItemFetch:
 
     def _report(self, parts: list[Part], meter: SpeedMeter) -> None:
         done = sum(p.counter.done for p in parts)
-        totals = [p.counter.total or _planned_size(p.fmt) for p in parts]
+        totals = [p.counter.total or planned_size(p.fmt) for p in parts]
         total = sum(t for t in totals if t) if all(totals) else None
         speed = meter.update(done)
         eta = (total - done) / speed if speed and total and total >= done else None
@@ -155,11 +155,6 @@ class ItemFetch:
         for part in parts:
             part.path.unlink(missing_ok=True)
         return output
-
-
-def _planned_size(fmt: dict[str, Any]) -> int | None:
-    size = fmt.get("filesize") or fmt.get("filesize_approx")
-    return int(size) if size else None
 
 
 def fetch_item(

@@ -13,7 +13,8 @@ _STAGES = {"Merger": Stage.MERGING, "ExtractAudio": Stage.CONVERTING}
 _SILENT = frozenset({"MoveFiles"})
 
 
-def _planned_size(fmt: dict[str, Any]) -> int | None:
+def planned_size(fmt: dict[str, Any]) -> int | None:
+    """The size a format's metadata announces, exact or approximate; None when unknown."""
     size = fmt.get("filesize") or fmt.get("filesize_approx")
     return int(size) if size else None
 
@@ -30,7 +31,7 @@ class ProgressTracker:
     def _plan(self, info: dict[str, Any]) -> None:
         for fmt in info.get("requested_formats") or []:
             key = str(fmt.get("format_id"))
-            self._totals.setdefault(key, _planned_size(fmt))
+            self._totals.setdefault(key, planned_size(fmt))
             self._done.setdefault(key, 0)
 
     def on_download(self, hook: dict[str, Any]) -> None:

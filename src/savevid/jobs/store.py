@@ -114,6 +114,13 @@ class JobStore:
             ).fetchone()
         return int(row[0])
 
+    def counts(self) -> dict[JobState, int]:
+        """How many jobs are in each state."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
+        found = {JobState(state): int(count) for state, count in rows}
+        return {state: found.get(state, 0) for state in JobState}
+
     def in_states(self, *states: JobState) -> list[Job]:
         marks = ", ".join("?" * len(states))
         with self._lock:

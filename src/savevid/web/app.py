@@ -10,13 +10,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from savevid import __version__
 from savevid.config import Settings, get_settings
 from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
-from savevid.jobs.store import JobState
 from savevid.safety import network
 from savevid.web import api
 from savevid.web.errors import savevid_error, validation_error
@@ -29,10 +29,7 @@ HERE = Path(__file__).parent
 def _metrics(queue: JobQueue) -> bytes:
     registry = CollectorRegistry()
     jobs = Gauge("savevid_jobs", "Jobs on this server by state", ["state"], registry=registry)
-    counts = {state: 0 for state in JobState}
-    for job in queue.store.recent(limit=100_000):
-        counts[job.state] += 1
-    for state, count in counts.items():
+    for state, count in queue.store.counts().items():
         jobs.labels(state.value).set(count)
     return generate_latest(registry)
 
@@ -78,13 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def metrics() -> PlainTextResponse:
         return PlainTextResponse(_metrics(queue), media_type=CONTENT_TYPE_LATEST)
 
+    pages = Jinja2Templates(directory=HERE / "templates")
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse((HERE / "templates" / "index.html").read_text())
+    def index(request: Request) -> HTMLResponse:
+        return pages.TemplateResponse(request, "index.html", {"script": "app.js"})
 
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
-    def sites_page() -> HTMLResponse:
-        return HTMLResponse((HERE / "templates" / "sites.html").read_text())
+    def sites_page(request: Request) -> HTMLResponse:
+        return pages.TemplateResponse(request, "sites.html", {"script": "sites.js"})
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
