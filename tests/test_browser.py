@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Download, Page, Playwright, sync_playwright
 
-from savevid.config import get_settings
+from savevid.config import Settings, get_settings
 from savevid.web.app import create_app
 from support import pages
 from support.origin import Origin
@@ -31,12 +33,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
-    """savevid serve, in a thread of this process; its base URL. The origin is let through."""
+@contextmanager
+def running(settings: Settings) -> Iterator[str]:
+    """savevid serve with these settings, in a thread of this process; its base URL."""
     port = free_port()
-    allow = f"127.0.0.1:{origin.server.server_address[1]}"
-    settings = get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1, allow_private=allow)
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
@@ -48,6 +48,19 @@ def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     instance.should_exit = True
     thread.join(10)
+
+
+def settings_for(tmp_path: Path, origin: Origin, **overrides: object) -> Settings:
+    """Test settings: quick to give up, and the origin let through the network rules."""
+    allow = f"127.0.0.1:{origin.server.server_address[1]}"
+    return get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1, allow_private=allow,
+                        **overrides)  # fmt: skip
+
+
+@pytest.fixture
+def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
+    with running(settings_for(tmp_path, origin)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -203,3 +216,62 @@ def test_a_link_dropped_on_the_page_is_opened(browser: Browser, server: str, ori
     page.dispatch_event("main", "drop", {"dataTransfer": transfer})
     page.wait_for_selector("#preview:not([hidden])")
     assert page.text_content("#title") == "master"
+
+
+def test_a_server_with_keys_asks_for_one_and_then_works(
+    browser: Browser, tmp_path: Path, origin: Origin
+) -> None:
+    secret = "k3y-for-the-family-only"
+    settings = settings_for(tmp_path, origin, api_keys=f"family:{secret}", auth_required=True)
+    with running(settings) as url:
+        page = open_page(browser, url)
+        assert page.is_visible("#key-form")  # asked at once, and the key field has the focus
+        assert page.evaluate("document.activeElement.id") == "key"
+        page.fill("#url", origin.page("/watch/og", pages.OPEN_GRAPH))
+        page.click("#go")
+        page.wait_for_selector("#error:has-text('needs an access key')")
+        shot(page, "12-key")
+        page.fill("#key", "not-the-right-key-at-all")
+        page.click("#key-save")
+        page.wait_for_selector("#error:has-text('not valid')")
+        page.fill("#key", secret)
+        page.click("#key-save")  # the link is looked at again, now with the key
+        page.wait_for_selector("#preview:not([hidden])")
+        assert page.is_hidden("#key-form")
+        with page.expect_download() as download:  # progress and the file go with the cookie
+            page.click("#start")
+        saved = tmp_path / "saved.mp4"
+        download.value.save_as(saved)
+        assert probe(saved).has_video_and_audio
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        assert cookies["savevid_key"]["httpOnly"] and cookies["savevid_key"]["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie") == ""  # no script can read the key
+
+
+HOSTILE_TITLE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>../../etc/passwd'
+HOSTILE = f"""<!doctype html><html><head>
+<meta property="og:title" content="{html.escape(HOSTILE_TITLE)}">
+<meta property="og:image" content="javascript:window.pwned=3">
+<meta property="og:video" content="{{base}}/media/progressive.mp4">
+<meta property="og:video:type" content="video/mp4">
+</head><body></body></html>"""
+
+
+def test_hostile_titles_are_shown_as_text_and_never_run(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    page = open_page(browser, server)
+    page.fill("#url", origin.page("/watch/hostile", HOSTILE))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview:not([hidden])")
+    title = HOSTILE_TITLE
+    assert page.text_content("#title") == title
+    assert page.is_hidden("#thumb")  # a javascript: thumbnail is not loaded
+    with page.expect_download() as download:
+        page.click("#start")
+    name = download.value.suggested_filename
+    assert "/" not in name and "\\" not in name and not name.startswith(".")
+    page.wait_for_selector(".job.done")
+    assert title in (page.text_content(".job") or "")
+    assert page.evaluate("window.pwned") is None
+    assert page.query_selector("#preview img[src='x'], .job img[src='x']") is None

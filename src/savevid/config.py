@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     jobs_per_client: int = Field(default=5, ge=0, description="Unfinished downloads per client (0: no limit)")
     trusted_proxies: list[str] = Field(
         default_factory=list, description="Proxies whose X-Forwarded-For is believed"
+    )
+    api_keys: SecretStr = Field(
+        default=SecretStr(""), description="API keys: NAME:SECRET[:REQUESTS_PER_MINUTE], comma separated"
+    )
+    auth_required: bool = Field(default=False, description="Only callers with an API key may use the API")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Other web origins allowed to call the API (JSON list)"
     )
     cookies: Path | None = Field(default=None, description="Netscape cookies.txt for logged-in sites")
     cookies_from_browser: str | None = Field(

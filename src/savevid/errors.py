@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     GEO_BLOCKED = "geo_blocked"
     DRM = "drm_protected"
     RATE_LIMITED = "rate_limited"
+    UNAUTHORIZED = "unauthorized"
+    STORAGE_FULL = "storage_full"
     FORBIDDEN = "forbidden"
     BLOCKED_ADDRESS = "blocked_address"
     TOO_LARGE = "too_large"

@@ -282,8 +282,12 @@ def serve(
     from savevid.web.app import create_app
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    try:
+        web = create_app(settings)
+    except ValueError as exc:  # a setting that cannot be used, said plainly
+        raise typer.BadParameter(str(exc)) from exc
     stderr.print(f"savevid is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
 
 def main() -> None:

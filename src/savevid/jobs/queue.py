@@ -53,9 +53,12 @@ class JobQueue:
             with self._lock:
                 self._cancels.pop(job_id, None)
 
-    def submit(self, url: str, choice: Choice, item: int | None = None, client: str | None = None) -> Job:
+    def submit(
+        self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
+        owner: str | None = None,
+    ) -> Job:  # fmt: skip
         """Queue a new job; it survives a restart until it is done."""
-        job = self.store.create(url, choice, item, client)
+        job = self.store.create(url, choice, item, client, owner)
         self._task(job.id)
         return job
 

@@ -42,7 +42,8 @@ class Job(BaseModel):
     url: str
     choice: Choice
     item: int | None = None  # which item (from 1) of a playlist or multi-item post
-    client: str | None = None  # who asked (an address, or an IPv6 /64), for per-client limits
+    client: str | None = None  # who asked (an address, an IPv6 /64, or a key), for per-client limits
+    owner: str | None = None  # whose list shows it (a browser, a key, or an address)
     state: JobState = JobState.QUEUED
     created: float
     updated: float
@@ -73,15 +74,22 @@ class JobStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for column in _COLUMNS:  # a database made by an older version gains the new columns
+            if column not in present:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column}")
         self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def create(self, url: str, choice: Choice, item: int | None = None, client: str | None = None) -> Job:
+    def create(
+        self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
+        owner: str | None = None,
+    ) -> Job:  # fmt: skip
         now = time.time()
-        job = Job(id=uuid.uuid4().hex[:16], url=url, choice=choice, item=item, client=client,
+        job = Job(id=uuid.uuid4().hex, url=url, choice=choice, item=item, client=client, owner=owner,
                   created=now, updated=now)  # fmt: skip
         row = _to_row(job)
         with self._lock:
@@ -97,11 +105,12 @@ class JobStore:
             row = cursor.fetchone()
         return _from_row(row) if row else None
 
-    def recent(self, limit: int = 100) -> list[Job]:
+    def recent(self, owner: str | None = None, limit: int = 100) -> list[Job]:
+        """The newest jobs, of one owner when given."""
+        where, args = ("WHERE owner = ?", [owner]) if owner is not None else ("", [])
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY created DESC LIMIT ?", (limit,)
-            ).fetchall()
+            query = f"SELECT {', '.join(_COLUMNS)} FROM jobs {where} ORDER BY created DESC LIMIT ?"
+            rows = self._db.execute(query, [*args, limit]).fetchall()
         return [_from_row(row) for row in rows]
 
     def unfinished(self, client: str) -> int:

@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from savevid import service
@@ -21,6 +21,7 @@ from savevid.jobs.store import Job
 from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
+from savevid.web.access import KEY_COOKIE, Caller, Unauthorized, find_key, identify
 from savevid.web.errors import error_body
 from savevid.web.limits import TooManyRequests, client_key
 
@@ -35,17 +36,22 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def limited(request: Request) -> str:
-    """The client's key, after taking one of its requests per minute (429 past the limit)."""
-    settings: Settings = request.app.state.settings
-    key = client_key(request, settings.trusted_proxies)
-    request.app.state.limiter.check(key)
-    return key
+def limited(request: Request) -> Caller:
+    """The caller, after taking one of its requests per minute (429 past its limit)."""
+    caller = identify(request)
+    per_minute = caller.key.per_minute if caller.key else None
+    request.app.state.limiter.check(caller.limit_key, per_minute=per_minute)
+    return caller
 
 
 QueueDep = Annotated[JobQueue, Depends(get_queue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClientDep = Annotated[str, Depends(limited)]
+LimitedDep = Annotated[Caller, Depends(limited)]
+CallerDep = Annotated[Caller, Depends(identify)]
+
+
+class SessionRequest(BaseModel):
+    key: str = Field(min_length=1, max_length=512)
 
 
 class InfoRequest(BaseModel):
@@ -64,7 +70,7 @@ class DownloadRequest(BaseModel):
 
 
 def _view(job: Job) -> dict[str, object]:
-    data = job.model_dump(mode="json", exclude={"path"})
+    data = job.model_dump(mode="json", exclude={"path", "client", "owner"})
     data["urls"] = {
         "self": f"/api/downloads/{job.id}",
         "events": f"/api/downloads/{job.id}/events",
@@ -85,41 +91,65 @@ def sites() -> list[dict[str, object]]:
     return [asdict(site) for site in SITES]
 
 
+@router.post("/session", status_code=204, summary="Remember an access key in this browser (a cookie)")
+def open_session(body: SessionRequest, request: Request) -> Response:
+    """For the page: EventSource and file links cannot send ``Authorization``, a cookie goes along."""
+    settings: Settings = request.app.state.settings
+    request.app.state.limiter.check(f"session:{client_key(request, settings.trusted_proxies)}")
+    if find_key(request.app.state.api_keys, body.key) is None:
+        raise Unauthorized("This access key is not valid on this server.")
+    reply = Response(status_code=204)
+    reply.set_cookie(KEY_COOKIE, body.key, max_age=365 * 86400, httponly=True, samesite="strict",
+                     secure=request.url.scheme == "https")  # fmt: skip
+    return reply
+
+
+@router.delete("/session", status_code=204, summary="Forget this browser's access key")
+def close_session() -> Response:
+    reply = Response(status_code=204)
+    reply.delete_cookie(KEY_COOKIE)
+    return reply
+
+
 @router.post("/info", summary="What a link holds: title, site, choices, or a playlist's entries")
-def info(body: InfoRequest, settings: SettingsDep, _: ClientDep) -> Media:
+def info(body: InfoRequest, settings: SettingsDep, _: LimitedDep) -> Media:
     return service.resolve(body.url, settings)
 
 
 @router.post("/downloads", status_code=202, summary="Queue a download (or one per item)")
-def create_download(body: DownloadRequest, queue: QueueDep, client: ClientDep) -> JSONResponse:
+def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) -> JSONResponse:
     """The job; with ``items``, ``{"jobs": [...]}``, one job per item."""
     url = normalize_url(body.url)
     wanted = len(set(body.items)) if body.items else 1
     limit = queue.settings.jobs_per_client
+    client, owner = caller.limit_key, caller.owner
     if limit and queue.store.unfinished(client) + wanted > limit:
         raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
     if body.items is None:
-        return JSONResponse(_view(queue.submit(url, choice, client=client)), status_code=202)
+        return JSONResponse(_view(queue.submit(url, choice, client=client, owner=owner)), status_code=202)
     if not body.items or any(n < 1 for n in body.items):
         raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
-    jobs = [_view(queue.submit(url, choice, n, client=client)) for n in dict.fromkeys(body.items)]
+    items = dict.fromkeys(body.items)
+    jobs = [_view(queue.submit(url, choice, n, client=client, owner=owner)) for n in items]
     return JSONResponse({"jobs": jobs}, status_code=202)
 
 
-@router.get("/downloads", summary="Recent downloads on this server")
-def list_downloads(queue: QueueDep) -> list[dict[str, object]]:
-    return [_view(job) for job in queue.store.recent()]
+@router.get("/downloads", summary="The caller's recent downloads")
+def list_downloads(queue: QueueDep, caller: CallerDep) -> list[dict[str, object]]:
+    """Only the caller's own: this browser's, this key's, or (for other callers) this address's."""
+    return [_view(job) for job in queue.store.recent(caller.owner)]
 
 
+# One download's id (128 random bits) is what lets its caller see, fetch or cancel it.
 @router.get("/downloads/{job_id}", summary="One download: state, progress, file, error")
-def get_download(job_id: str, queue: QueueDep) -> dict[str, object]:
+def get_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object]:
     return _view(_job(queue, job_id))
 
 
 @router.get("/downloads/{job_id}/events", summary="Live progress (Server-Sent Events)")
-async def download_events(job_id: str, queue: QueueDep, request: Request) -> StreamingResponse:
+async def download_events(job_id: str, queue: QueueDep, request: Request, _: CallerDep) -> StreamingResponse:
     _job(queue, job_id)
 
     async def stream() -> AsyncIterator[str]:
@@ -147,7 +177,7 @@ def content_disposition(name: str) -> str:
 
 
 @router.get("/downloads/{job_id}/file", summary="The finished file (Range requests supported)")
-def download_file(job_id: str, queue: QueueDep) -> FileResponse:
+def download_file(job_id: str, queue: QueueDep, _: CallerDep) -> FileResponse:
     job = _job(queue, job_id)
     if not job.path or not Path(job.path).is_file():
         raise HTTPException(409, detail=error_body("not_ready", "The file is not ready (or was removed)."))
@@ -157,7 +187,7 @@ def download_file(job_id: str, queue: QueueDep) -> FileResponse:
 
 
 @router.delete("/downloads/{job_id}", summary="Cancel a download, and delete its file")
-def delete_download(job_id: str, queue: QueueDep) -> dict[str, object]:
+def delete_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object]:
     job = queue.cancel(job_id)
     if job is None:
         raise HTTPException(404, detail=error_body("not_found", "There is no such download."))

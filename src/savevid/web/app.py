@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -19,6 +20,7 @@ from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.safety import network
 from savevid.web import api
+from savevid.web.access import OWNER_COOKIE, new_owner, parse_keys
 from savevid.web.errors import savevid_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
@@ -35,8 +37,12 @@ def _metrics(queue: JobQueue) -> bytes:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The web app; its job queue starts and stops with it."""
+    """The web app; its job queue starts and stops with it. A ValueError names a bad setting."""
     settings = settings or get_settings()
+    try:
+        api_keys = parse_keys(settings.api_keys.get_secret_value())
+    except ValueError as exc:
+        raise ValueError(f"SAVEVID_API_KEYS: {exc}") from None
     queue = JobQueue(settings)
 
     @asynccontextmanager
@@ -52,6 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Paste a video link, get the file.")  # fmt: skip
     app.state.settings, app.state.queue = settings, queue
     app.state.limiter = RateLimiter(settings.requests_per_minute)
+    app.state.api_keys = api_keys
+    if settings.cors_origins:  # closed unless the operator names the pages that may call the API
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, max_age=600,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
     app.add_middleware(SecurityMiddleware)
     app.add_exception_handler(SavevidError, savevid_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -79,7 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
-        return pages.TemplateResponse(request, "index.html", {"script": "app.js"})
+        page = pages.TemplateResponse(request, "index.html", {"script": "app.js"})
+        if OWNER_COOKIE not in request.cookies:  # this browser's downloads are listed to it alone
+            page.set_cookie(OWNER_COOKIE, new_owner(), max_age=365 * 86400, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
+        return page
 
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
     def sites_page(request: Request) -> HTMLResponse:

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from savevid.errors import ErrorCode, SavevidError
 
 _STATUS = {ErrorCode.NETWORK: 502, ErrorCode.RATE_LIMITED: 503, ErrorCode.INTERNAL: 500,
-           ErrorCode.FFMPEG_MISSING: 500}  # fmt: skip
+           ErrorCode.FFMPEG_MISSING: 500,
+           ErrorCode.UNAUTHORIZED: 401, ErrorCode.STORAGE_FULL: 507}  # fmt: skip
 
 
 def status_for(error: SavevidError) -> int:

@@ -31,24 +31,25 @@ def client_key(request: Request, trusted_proxies: Sequence[str] = ()) -> str:
 
 
 class RateLimiter:
-    """A token bucket per client: ``per_minute`` requests, refilled steadily."""
+    """A token bucket per client: ``per_minute`` requests, refilled steadily (a client may have its own)."""
 
     def __init__(self, per_minute: int) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
+        self.per_minute = per_minute
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, key: str, now: float | None = None) -> None:
+    def check(self, key: str, now: float | None = None, per_minute: int | None = None) -> None:
         """Take a token for key, or raise a rate_limited error saying when to come back."""
-        if self.capacity <= 0:
+        capacity = float(self.per_minute if per_minute is None else per_minute)
+        if capacity <= 0:
             return
+        rate = capacity / 60.0
         now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, since = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - since) * self.rate)
+            tokens, since = self._buckets.get(key, (capacity, now))
+            tokens = min(capacity, tokens + (now - since) * rate)
             if tokens < 1:
-                wait = math.ceil((1 - tokens) / self.rate)
+                wait = math.ceil((1 - tokens) / rate)
                 self._buckets[key] = (tokens, now)
                 raise TooManyRequests(wait)
             self._buckets[key] = (tokens - 1, now)

@@ -57,8 +57,36 @@ async function api(method, path, body) {
     throw { message: t("offline") };
   }
   const data = await reply.json().catch(() => ({}));
+  if (reply.status === 401) askForKey();
   if (!reply.ok) throw data;
   return data;
+}
+
+function askForKey() {
+  $("key-form").hidden = false;
+  $("key").focus();
+}
+
+async function useKey(event) {
+  event.preventDefault();
+  try {
+    await api("POST", "/api/session", { key: $("key").value });
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  $("key").value = "";
+  $("key-form").hidden = true;
+  $("error").hidden = true;
+  await loadJobs();
+  if ($("url").value.trim()) $("form").requestSubmit();
+}
+
+async function loadJobs() {
+  try {
+    for (const job of await api("GET", "/api/downloads")) { jobs.set(job.id, job); follow(job); }
+  } catch (error) { /* the list stays empty; submitting shows the error */ }
+  renderJobs();
 }
 
 function links(text) {
@@ -259,10 +287,8 @@ document.addEventListener("DOMContentLoaded", async () => {
     const text = event.dataTransfer.getData("text/uri-list") || event.dataTransfer.getData("text/plain");
     if (text) { $("url").value = text; $("form").requestSubmit(); }
   });
-  try {
-    for (const job of await api("GET", "/api/downloads")) { jobs.set(job.id, job); follow(job); }
-  } catch (error) { /* the list stays empty; submitting shows the error */ }
-  renderJobs();
-  $("url").focus();
+  $("key-form").addEventListener("submit", useKey);
+  await loadJobs();
+  if ($("key-form").hidden) $("url").focus();
   document.body.dataset.ready = "true";  // the page is set up (tests wait for this)
 });
