@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from savevid.config import Settings, get_settings
 from savevid.web.app import create_app
 from support import pages
-from support.origin import Origin
+from support.origin import Origin, Reply
 from support.probe import probe
 
 
@@ -196,6 +197,7 @@ def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None
         ({"max_file_mb": 0.3}, "/media/progressive.mp4", "too_large"),  # announced size
         ({"max_file_mb": 0.3}, "/media/hls_ts/360p/index.m3u8", "too_large"),  # while streaming
         ({"max_duration_minutes": 0.01}, "/media/hls_ts/360p/index.m3u8", "too_long"),
+        ({"disk_budget_gb": 0.0003}, "/media/progressive.mp4", "too_large"),  # one file over the budget
     ],
 )
 def test_quotas_fail_the_job_and_remove_its_files(
@@ -208,3 +210,25 @@ def test_quotas_fail_the_job_and_remove_its_files(
     assert done["state"] == "failed" and done["error_code"] == code, done
     assert "this server allows" in str(done["error_message"])
     assert not (tmp_path / "data" / "files" / str(job["id"])).exists()
+
+
+def test_a_full_disk_fails_the_job_before_it_starts(
+    client: TestClient, origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = shutil._ntuple_diskusage(total=100 * 10**9, used=100 * 10**9 - 10**6, free=10**6)  # type: ignore[attr-defined]
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: full)
+    job = client.post("/api/downloads", json={"url": origin.url("/media/progressive.mp4")}).json()
+    done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed" and done["error_code"] == "storage_full", done
+    assert "/media/progressive.mp4" not in origin.server.hits  # nothing was fetched
+
+
+def test_only_media_files_are_ever_saved(client: TestClient, origin: Origin, tmp_path: Path) -> None:
+    origin.route(
+        "/files/setup.exe",
+        lambda _: Reply(200, b"MZ" + bytes(5000), {"Content-Type": "application/octet-stream"}),
+    )
+    job = client.post("/api/downloads", json={"url": origin.url("/files/setup.exe")}).json()
+    done = wait_final(client, str(job["id"]))
+    assert done["state"] == "failed", done
+    assert not list((tmp_path / "data" / "files").rglob("*.exe"))

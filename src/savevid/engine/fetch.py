@@ -28,6 +28,7 @@ from savevid.engine.retry import Cancelled
 from savevid.engine.speed import SpeedMeter
 from savevid.engine.transport import Transport
 from savevid.models import Progress, Stage
+from savevid.safety.media_files import check_media
 
 log = logging.getLogger("savevid.engine")
 
@@ -141,6 +142,8 @@ class ItemFetch:
         self.emit(Progress(stage=Stage.DOWNLOADING, downloaded=done, total=total, speed=speed, eta=eta))
 
     def _assemble(self, selected: dict[str, Any], parts: list[Part]) -> Path:
+        for part in parts:  # before ffmpeg or a person opens them
+            check_media(part.path)
         ext = str(selected.get("ext") or parts[0].fmt.get("ext") or "mp4")
         output = self.workdir / f"media.{ext}"
         if len(parts) == 1 and not parts[0].fragmented:

@@ -11,6 +11,7 @@ from typing import Any
 from savevid.engine.progress import ProgressCallback, ProgressTracker
 from savevid.engine.retry import Cancelled
 from savevid.errors import DownloadFailedError
+from savevid.safety.media_files import check_media
 
 
 def fetch(
@@ -30,6 +31,8 @@ def fetch(
     def on_download(hook: dict[str, Any]) -> None:
         if cancel is not None and cancel.is_set():
             raise Cancelled  # yt-dlp lets exceptions from hooks through: this stops the download
+        if hook.get("status") == "finished" and hook.get("filename"):
+            check_media(Path(hook["filename"]))  # before yt-dlp's ffmpeg merges or probes it
         tracker.on_download(hook)
 
     params = {

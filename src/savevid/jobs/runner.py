@@ -40,6 +40,21 @@ class Reporter:
         self.store.progress(self.job_id, progress, state)
 
 
+def storage_limit(settings: Settings) -> int:
+    """Bytes one new download may take: within the disk budget and the free space (less a reserve),
+    and the largest file allowed. Older finished files make room under the budget as they expire."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    disk = shutil.disk_usage(settings.data_dir)
+    room = disk.free - min(disk.total // 20, 1 << 30)  # a reserve for the system and the database
+    if room <= 0:
+        raise SavevidError("This server is out of storage space right now.", code=ErrorCode.STORAGE_FULL,
+                           hint="Try again later.")  # fmt: skip
+    limits = [room, int(settings.disk_budget_gb * 1e9)]
+    if settings.max_file_mb:
+        limits.append(int(settings.max_file_mb * 1e6))
+    return min(limits)
+
+
 def _pick(media: Media, item: int | None, settings: Settings) -> Media:
     """The one item a job is for: the media itself, or item number ``item`` of a playlist."""
     if not media.is_playlist:
@@ -68,6 +83,7 @@ def run_job(
         return  # cancelled while queued, or already taken
     folder = job_folder(settings, job_id)
     try:
+        settings = settings.model_copy(update={"max_file_mb": storage_limit(settings) / 1e6})
         media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False),
                       job.item, settings)  # fmt: skip
         store.update(job_id, title=media.title, site=media.site, thumbnail=media.thumbnail)

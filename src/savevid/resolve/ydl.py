@@ -13,6 +13,7 @@ from savevid.config import Settings
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.engine.retry import backoff
 from savevid.errors import InvalidOptionError
+from savevid.safety import xml
 
 log = logging.getLogger("savevid.yt_dlp")
 
@@ -94,4 +95,5 @@ def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
 
 def open_ydl(settings: Settings, *, playlist: bool = True, **extra: Any) -> YoutubeDL:
     """A fresh YoutubeDL for one job: the object is not thread-safe, so never share it."""
+    xml.install()
     return YoutubeDL({**base_params(settings, playlist=playlist), **extra})

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from starlette.exceptions import HTTPException
 
 from savevid import __version__
 from savevid.config import Settings, get_settings
@@ -26,6 +27,7 @@ from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
 
 HERE = Path(__file__).parent
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
 def _metrics(queue: JobQueue) -> bytes:
@@ -67,14 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(SavevidError, savevid_error)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    @app.exception_handler(HTTPException)
+    @app.exception_handler(HTTPException)  # Starlette's: also the router's 404/405 and body errors
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        detail = (
-            error.detail
-            if isinstance(error.detail, dict)
-            else {"code": "error", "message": str(error.detail)}
-        )
-        return JSONResponse(detail, status_code=error.status_code)
+        detail = error.detail
+        if not isinstance(detail, dict):
+            code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+                error.status_code, "error"
+            )
+            detail = {"code": code, "message": f"{str(detail).rstrip('.')}.", "hint": None}
+        return JSONResponse(detail, status_code=error.status_code, headers=error.headers)
 
     app.include_router(api.router)
 
