@@ -102,3 +102,29 @@ def test_the_command_line_can_ask_for_the_rules(cli, origin: Origin) -> None:  #
     assert run.code == 1
     assert "error: " in run.stderr and "not a public address" in run.stderr
     assert origin.server.hits == []
+
+
+def test_under_the_rules_only_guarded_request_handlers_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handler that opens sockets where the rules cannot see (curl_cffi does, in C) is left out."""
+    from yt_dlp.networking import common
+    from yt_dlp.networking.common import RequestHandler
+
+    from savevid.resolve.ydl import open_ydl
+
+    class Unguarded(RequestHandler):  # type: ignore[misc]
+        RH_KEY = "Unguarded"
+        RH_NAME = "unguarded"
+
+        def _send(self, request: object) -> None:
+            raise AssertionError("never used")
+
+    monkeypatch.setitem(common._REQUEST_HANDLERS, "Unguarded", Unguarded)
+    with open_ydl(get_settings()) as ydl:
+        assert "Unguarded" in ydl._request_director.handlers  # no rules: as yt-dlp would
+    network.install(NetworkPolicy())
+    try:
+        with open_ydl(get_settings()) as ydl:
+            assert set(ydl._request_director.handlers) <= network.GUARDED_HANDLERS
+            assert "Requests" in ydl._request_director.handlers
+    finally:
+        network.uninstall()

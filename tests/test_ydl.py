@@ -86,3 +86,15 @@ def test_every_ffmpeg_run_reads_only_local_files(origin, tmp_path: Path) -> None
     for line in runs:
         before_input = line.split(" -i ", 1)[0]
         assert "-protocol_whitelist file,pipe" in before_input, line
+
+
+def test_nothing_that_runs_commands_or_reads_local_secrets_is_on() -> None:
+    """exec, netrc, config files, external downloaders and file:// URLs stay off, in every mode."""
+    with open_ydl(get_settings()) as ydl:
+        params = ydl.params
+        assert not params.get("usenetrc") and not params.get("netrc_cmd")
+        assert not params.get("external_downloader") and not params.get("enable_file_urls")
+        assert not params.get("exec_cmd") and not params.get("config_locations")
+        assert all(pp.get("key") != "Exec" for pp in params.get("postprocessors") or [])
+        with pytest.raises(Exception, match="file://"):
+            ydl.urlopen("file:///etc/passwd")

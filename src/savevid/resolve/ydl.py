@@ -13,7 +13,7 @@ from savevid.config import Settings
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.engine.retry import backoff
 from savevid.errors import InvalidOptionError
-from savevid.safety import xml
+from savevid.safety import network, xml
 
 log = logging.getLogger("savevid.yt_dlp")
 
@@ -93,7 +93,16 @@ def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
     return params
 
 
+class GuardedYoutubeDL(YoutubeDL):  # type: ignore[misc]
+    """A YoutubeDL that, under network rules, uses only the request handlers the rules cover."""
+
+    def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
+        if network.active_policy() is not None:
+            handlers = [h for h in handlers if h.RH_KEY in network.GUARDED_HANDLERS]
+        return super().build_request_director(handlers, preferences)
+
+
 def open_ydl(settings: Settings, *, playlist: bool = True, **extra: Any) -> YoutubeDL:
     """A fresh YoutubeDL for one job: the object is not thread-safe, so never share it."""
     xml.install()
-    return YoutubeDL({**base_params(settings, playlist=playlist), **extra})
+    return GuardedYoutubeDL({**base_params(settings, playlist=playlist), **extra})

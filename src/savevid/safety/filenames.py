@@ -55,7 +55,7 @@ def safe_filename(title: str, media_id: str | None, ext: str, *, limit: int = MA
     tail += f".{ext}"
     room = max(limit - len(tail.encode("utf-8")), 16)
     stem = truncate_bytes(clean_text(title), room).rstrip(" .")
-    stem = stem.lstrip(".-") or "video"  # no hidden files, nothing that reads as an option
+    stem = stem.lstrip(".- ").rstrip(" .") or "video"  # no hidden files, nothing that reads as an option
     if stem.split(".")[0].upper() in _RESERVED:
         stem = f"_{stem}"
     return f"{stem}{tail}"

@@ -55,6 +55,10 @@ class NetworkPolicy:
         return allowed
 
 
+# yt-dlp's request handlers whose connections pass through the guards below. Any other handler
+# (curl_cffi opens its sockets in C) is left out of every YoutubeDL while a policy is active.
+GUARDED_HANDLERS = frozenset({"Urllib", "Requests", "Websockets"})
+
 _policy: NetworkPolicy | None = None
 _originals: dict[tuple[Any, str], Callable[..., Any]] = {}
 

@@ -22,7 +22,7 @@ from savevid.jobs.queue import JobQueue
 from savevid.safety import network
 from savevid.web import api
 from savevid.web.access import OWNER_COOKIE, new_owner, parse_keys
-from savevid.web.errors import savevid_error, validation_error
+from savevid.web.errors import error_body, savevid_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
 
@@ -71,13 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)  # Starlette's: also the router's 404/405 and body errors
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        detail = error.detail
-        if not isinstance(detail, dict):
-            code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
-                error.status_code, "error"
-            )
-            detail = {"code": code, "message": f"{str(detail).rstrip('.')}.", "hint": None}
-        return JSONResponse(detail, status_code=error.status_code, headers=error.headers)
+        body: object = error.detail
+        if not isinstance(body, dict):
+            code = _HTTP_CODES.get(error.status_code, "error")
+            body = error_body(code, f"{str(error.detail).rstrip('.')}.")
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     app.include_router(api.router)
 
