@@ -20,6 +20,7 @@ from savevid.config import get_settings
 from savevid.web.app import create_app
 from support import pages
 from support.origin import Origin, Reply
+from support.server import running
 
 
 @pytest.fixture
@@ -191,3 +192,13 @@ def test_oversized_requests_are_refused_before_work(
     reply = server.post("/api/downloads", headers={"Content-Type": "application/json"}, **request_kwargs)
     assert reply.status_code == status, reply.text
     assert reply.json()["code"] in ("too_large", "bad_request")
+
+
+def test_oversized_headers_are_refused_by_the_server(tmp_path: Path) -> None:
+    with (
+        running(get_settings(data_dir=tmp_path)) as base,
+        socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as sock,
+    ):
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n")
+        answer = sock.recv(200)
+    assert answer.split(b" ")[1] in (b"400", b"413", b"431"), answer
