@@ -32,3 +32,18 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = re.findall(r"^(\./scripts/\S+)", quick_start, re.MULTILINE)
     assert commands == ["./scripts/savevid", "./scripts/test"]
     assert "./scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_sites_table_is_the_registry() -> None:
+    from savevid.resolve.sites import markdown_table
+
+    table = README.split("<!-- sites:start -->\n", 1)[1].split("<!-- sites:end -->", 1)[0]
+    assert table == markdown_table(), "README out of date: paste the output of `savevid sites --markdown`"
+
+
+def test_the_security_page_names_real_files() -> None:
+    security = (ROOT / "SECURITY.md").read_text()
+    for path in re.findall(r"`((?:safety|engine|web|jobs|resolve)/[\w/.]+\.(?:py|js))`", security):
+        assert (ROOT / "src" / "savevid" / path).is_file(), path
+    for test in re.findall(r"`(test_\w+\.py)`", security):
+        assert (ROOT / "tests" / test).is_file(), test

@@ -14,6 +14,27 @@ from savevid.safety.urls import normalize_url
         ("www.youtube.com/watch?v=BaW_jenozKc", "https://www.youtube.com/watch?v=BaW_jenozKc"),
         ("vimeo.com/56015672", "https://vimeo.com/56015672"),
         ("example.com:8080/v", "https://example.com:8080/v"),
+        # What people paste: a sentence around the link, and tracking parameters.
+        ("look at this https://youtu.be/BaW_jenozKc !", "https://youtu.be/BaW_jenozKc"),
+        ("Bak: https://www.izlesene.com/video/x/7599694.", "https://www.izlesene.com/video/x/7599694"),
+        ("(https://vimeo.com/56015672)", "https://vimeo.com/56015672"),
+        ("https://en.wikipedia.org/wiki/Fish_(food) is nice", "https://en.wikipedia.org/wiki/Fish_(food)"),
+        ("watch youtu.be/BaW_jenozKc now", "https://youtu.be/BaW_jenozKc"),
+        ("https://youtu.be/BaW_jenozKc?si=Xa1b2C3d&t=42", "https://youtu.be/BaW_jenozKc?t=42"),
+        (
+            "https://x.com/user/status/643211948184596480?s=46&t=AbCdEf",
+            "https://x.com/user/status/643211948184596480",
+        ),
+        (
+            "https://www.instagram.com/reel/Cx1/?igsh=MTc4&utm_source=ig_web_copy_link",
+            "https://www.instagram.com/reel/Cx1/",
+        ),
+        ("https://vimeo.com/56015672?fbclid=IwAR0", "https://vimeo.com/56015672"),
+        (
+            "https://www.youtube.com/watch?v=BaW_jenozKc&list=PL1&index=2",
+            "https://www.youtube.com/watch?v=BaW_jenozKc&list=PL1&index=2",
+        ),
+        ("https://www.tiktok.com/@u/video/1?_t=8k&_r=1", "https://www.tiktok.com/@u/video/1"),
     ],
 )
 def test_links_are_normalized(text: str, expected: str) -> None:

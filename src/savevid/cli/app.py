@@ -246,24 +246,28 @@ def download(
 
 
 @app.command()
-def sites(as_json: AsJson = False) -> None:
+def sites(
+    as_json: AsJson = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table (the README's).")] = False,
+) -> None:
     """The sites savevid promises by name, and how each is handled."""
     from dataclasses import asdict
 
     from rich.table import Table
 
-    from savevid.resolve.sites import SITES, Handler
+    from savevid.resolve.sites import SITES, handled_by, markdown_table
 
     if as_json:
         print(json.dumps([asdict(site) for site in SITES], ensure_ascii=False, indent=2))
+        return
+    if markdown:
+        print(markdown_table(), end="")
         return
     table = Table(show_edge=False)
     for name in ("Site", "Handled by", "Example"):
         table.add_column(name)
     for site in SITES:
-        how = {Handler.YTDLP: f"yt-dlp ({site.extractor})", Handler.OWN: "savevid (page metadata)",
-               Handler.NONE: f"not supported: {site.reason}"}[site.handler]  # fmt: skip
-        table.add_row(site.name, how, site.example)
+        table.add_row(site.name, handled_by(site), site.example)
     stdout.print(table)
 
 

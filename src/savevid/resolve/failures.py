@@ -42,7 +42,10 @@ _PATTERNS: list[tuple[ErrorCode, re.Pattern[str]]] = [
         re.compile(r"removed|deleted|no longer available|unavailable|does not exist|not available", re.I),
     ),
     (ErrorCode.FFMPEG_MISSING, re.compile(r"ffmpeg.*not (?:found|installed)", re.I)),
+    (ErrorCode.NO_MEDIA, re.compile(r"\bhas no video\b|\bno video (?:in|on)\b", re.I)),
 ]
+# Codes whose matched message is the site's own, more precise sentence (kept as it is).
+_OWN_WORDS = frozenset({ErrorCode.NO_MEDIA})
 
 MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_MEDIA: "No video or audio was found at this link.",
@@ -160,7 +163,8 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     )
     for code, pattern in _PATTERNS:
         if pattern.search(text):
-            return _error(code, None if code in MESSAGES else clean_message(text))
+            keep = code in _OWN_WORDS or code not in MESSAGES
+            return _error(code, clean_message(text) if keep else None)
     if any(isinstance(c, PostProcessingError) for c in chain):
         return _error(ErrorCode.PROCESSING_FAILED, f"Converting the file failed: {clean_message(text)}")
     if any(isinstance(c, OSError) for c in chain):

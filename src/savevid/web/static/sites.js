@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const messages = await (await fetch(`/static/i18n/${lang === "tr" ? "tr" : "en"}.json`)).json();
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = messages[el.dataset.i18n]; });
-  const status = { "yt-dlp": messages.by_ytdlp, own: messages.by_page, none: messages.not_supported };
+  const status = { "yt-dlp": messages.by_ytdlp, own: messages.by_own, none: messages.not_supported };
   const body = document.querySelector("#sites tbody");
   for (const site of await (await fetch("/api/sites")).json()) {
     const row = body.insertRow();
