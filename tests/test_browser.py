@@ -247,3 +247,11 @@ def test_hostile_titles_are_shown_as_text_and_never_run(
     assert title in (page.text_content(".job") or "")
     assert page.evaluate("window.pwned") is None
     assert page.query_selector("#preview img[src='x'], .job img[src='x']") is None
+
+
+def test_an_unsupported_site_gets_its_reason_on_the_page(browser: Browser, server: str) -> None:
+    page = open_page(browser, server)
+    page.fill("#url", "https://www.mxtakatak.com/video/123")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "closed in 2022" in (page.text_content("#error") or "")

@@ -101,3 +101,9 @@ def test_one_bad_url_among_good_ones(cli, origin: Origin, tmp_path: Path) -> Non
     assert run.code == 1
     assert len(run.json_lines()) == 1
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_an_unsupported_site_is_answered_at_once_with_the_reason(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("info", "https://www.blutv.com/dizi/example")
+    assert run.code == 1
+    assert "HBO Max" in run.stderr and "DRM" in run.stderr

@@ -40,8 +40,9 @@ def test_every_local_shape_is_fetched_by_the_engine(
 def test_video_and_audio_are_fetched_at_the_same_time(
     origin: Origin, tmp_path: Path, no_fallback: None
 ) -> None:
-    for n in range(1, 5):  # each media segment takes a moment, like a real CDN's
+    for n in range(1, 5):  # each media segment takes a moment, like a real CDN's (about half a second)
         origin.server.rates[f"/media/dash/chunk-stream0-{n:05}.m4s"] = 400_000
+        origin.server.rates[f"/media/dash/chunk-stream1-{n:05}.m4s"] = 25_000
     media = savevid.resolve(origin.url("/media/dash/manifest.mpd"), SETTINGS)
     events: list[Progress] = []
     savevid.download(media, Choice(), tmp_path, events.append, SETTINGS)
