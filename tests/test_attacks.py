@@ -202,3 +202,21 @@ def test_oversized_headers_are_refused_by_the_server(tmp_path: Path) -> None:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n")
         answer = sock.recv(200)
     assert answer.split(b" ")[1] in (b"400", b"413", b"431"), answer
+
+
+def test_streams_only_ffmpeg_could_fetch_are_refused(
+    server: TestClient, origin: Origin, inside: Origin
+) -> None:
+    """yt-dlp hands some streams (SAMPLE-AES, live) to ffmpeg, whose sockets the network rules
+    cannot see: a server refuses them instead of letting ffmpeg connect wherever they say."""
+    segments = "".join(f"#EXTINF:1,\n{inside.url(f'/media/hls_ts/360p/seg{n}.ts')}\n" for n in range(3))
+    playlist = (
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="' + inside.url("/key") + '"\n' + segments + "#EXT-X-ENDLIST\n"
+    )
+    headers = {"Content-Type": "application/vnd.apple.mpegurl"}
+    url = origin.route("/media/sample-aes.m3u8", lambda _: Reply(200, playlist.encode(), headers))
+    done = run_job(server, {"url": url})
+    assert done["state"] == "failed" and done["error_code"] == "unsupported_url", done
+    assert "ffmpeg" in done["error_message"]
+    assert inside.server.hits == []

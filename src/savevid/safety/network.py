@@ -4,6 +4,8 @@ When a policy is installed (``savevid serve``, or ``--safe-network``), every con
 yt-dlp's request handlers or savevid's engine open — for pages, manifests, keys, fragments, and
 each redirect hop — resolves its host once, keeps only the addresses the policy allows, and
 connects to exactly those addresses (no second lookup, so DNS rebinding gains nothing).
+Downloaders that run another program to fetch (ffmpeg for live and SAMPLE-AES streams, rtmpdump,
+curl, aria2c...) open sockets these rules cannot see, so under a policy they refuse to start.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from savevid.errors import ErrorCode, SavevidError
 from savevid.safety.addresses import Exemption, is_public, parse_exemptions
 
 AddrInfo = tuple[Any, ...]
@@ -22,6 +25,19 @@ DEFAULT_PORTS = frozenset({80, 443})
 
 class BlockedDestination(OSError):
     """A connection the network rules refuse."""
+
+
+class OutsideFetcher(SavevidError):
+    """A stream only an outside program (ffmpeg, rtmpdump, ...) could fetch, refused under the rules."""
+
+    code = ErrorCode.UNSUPPORTED_URL
+
+    def __init__(self, program: str) -> None:
+        super().__init__(
+            f"This stream can only be fetched by {program}, which connects on its own where this "
+            "server's network rules cannot check it; this server does not do that.",
+            hint="Live streams and a few stream types need it; savevid on your own machine can fetch them.",
+        )
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,21 @@ def _patch_once() -> None:
     urllib3_connection.create_connection = _guarded_urllib3  # requests handler (and our engine)
     _urllib.create_connection = _guarded_ytdlp  # urllib handler
     _websockets.create_connection = _guarded_ytdlp  # websockets handler
+    from yt_dlp.downloader.external import ExternalFD
+    from yt_dlp.downloader.rtmp import RtmpFD
+
+    for downloader in (ExternalFD, RtmpFD):  # ffmpeg, curl, aria2c, ... and rtmpdump
+        _originals[(downloader.__name__, "real_download")] = downloader.real_download
+        downloader.real_download = _refused_outside(downloader.real_download)
+
+
+def _refused_outside(original: Callable[..., Any]) -> Callable[..., Any]:
+    def real_download(self: Any, filename: str, info_dict: dict[str, Any]) -> Any:
+        if _policy is not None:
+            raise OutsideFetcher(self.get_basename() if hasattr(self, "get_basename") else "rtmpdump")
+        return original(self, filename, info_dict)
+
+    return real_download
 
 
 def install(policy: NetworkPolicy) -> None:
