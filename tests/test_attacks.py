@@ -126,18 +126,29 @@ EXTERNAL = """<?xml version="1.0"?>
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"><Period><BaseURL>&secret;</BaseURL></Period></MPD>"""
 
 
-@pytest.mark.parametrize("document", [LAUGHS, EXTERNAL])
-def test_manifests_with_entities_are_refused(
-    server: TestClient, origin: Origin, inside: Origin, document: str
+ENDLESS = """<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S"><Period>
+<AdaptationSet mimeType="video/mp4"><Representation id="v" bandwidth="1000" width="640" height="360">
+<SegmentTemplate timescale="1000" media="{inside}/seg-$Time$.m4s" initialization="{inside}/init.m4s">
+<SegmentTimeline><S t="0" d="1" r="500000000"/></SegmentTimeline></SegmentTemplate>
+</Representation></AdaptationSet></Period></MPD>"""
+
+
+@pytest.mark.parametrize(("document", "reason"), [(LAUGHS, "entities"), (EXTERNAL, "entities"),
+                                                   (ENDLESS, "segments")])  # fmt: skip
+def test_hostile_manifests_are_refused_before_they_are_expanded(
+    server: TestClient, origin: Origin, inside: Origin, document: str, reason: str
 ) -> None:
     body = document.replace("{inside}", inside.base).encode()
     url = origin.route(
         "/media/evil.mpd", lambda _: Reply(200, body, {"Content-Type": "application/dash+xml"})
     )
+    started = time.monotonic()
     reply = server.post("/api/info", json={"url": url})
     assert reply.status_code == 422, reply.text
-    assert "entities" in reply.json()["message"]
+    assert reason in reply.json()["message"]
     assert inside.server.hits == []
+    assert time.monotonic() - started < 5  # refused at once, not after building a huge list
 
 
 def test_a_video_that_is_a_playlist_never_reaches_ffmpeg(

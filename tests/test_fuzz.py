@@ -114,8 +114,11 @@ def test_xml_checks_and_sniffing_never_crash(data: str | bytes) -> None:
     is_text(raw)
 
 
-# The API, through its own OpenAPI description: no input makes it fail with a 5xx.
-def test_the_api_never_answers_5xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# The API, through its own OpenAPI description: no input makes it fail with a 5xx of its own.
+UPSTREAM = {"network", "rate_limited"}
+
+
+def test_the_api_never_fails_on_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def offline(host: Any, *args: Any, **kwargs: Any) -> Any:  # generated links go nowhere, quickly
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
@@ -134,7 +137,14 @@ def test_the_api_never_answers_5xx(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             def no_server_error(case: Any) -> None:
                 response = case.call()
                 statuses.append(response.status_code)
-                assert response.status_code < 500, (case.method, case.formatted_path, response.text)
+                # 502/503 are deliberate answers about the generated link's site (no such host);
+                # anything else from 500 up would be savevid failing.
+                upstream = response.status_code in (502, 503) and response.json()["code"] in UPSTREAM
+                assert response.status_code < 500 or upstream, (
+                    case.method,
+                    case.formatted_path,
+                    response.text,
+                )
 
             no_server_error()
     assert len(statuses) > 100 and {200, 400, 404} <= set(statuses), sorted(set(statuses))

@@ -2,17 +2,26 @@
 
 yt-dlp reads XML with the standard library, which expands entities a document declares (the
 "billion laughs") and keeps a DTD's declarations. ``install()`` makes every XML document that
-yt-dlp's extractors read pass defusedxml first, and refuses documents over ``MAX_XML_BYTES``.
+yt-dlp's extractors read pass defusedxml first, and refuses documents over ``MAX_XML_BYTES``, and
+DASH manifests whose segment templates or timelines would expand to more than ``MAX_SEGMENTS``
+fragments (yt-dlp builds that list in memory before anything is downloaded).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
+from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import fromstring
 
 MAX_XML_BYTES = 16 << 20  # a long DASH manifest is a few MB
+MAX_SEGMENTS = 1_000_000  # all representations together; a 3-hour film in 2-second segments is 5,400
+_ISO_DURATION = re.compile(
+    r"P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$"
+)
 
 
 class UnsafeXml(ValueError):
@@ -24,13 +33,49 @@ def check_xml(text: str | bytes) -> None:
     if len(text) > MAX_XML_BYTES:
         raise UnsafeXml(f"an XML document of more than {MAX_XML_BYTES >> 20} MB")
     try:
-        fromstring(text.encode() if isinstance(text, str) else text)
+        root = fromstring(text.encode() if isinstance(text, str) else text)
     except EntitiesForbidden:
         raise UnsafeXml("an XML document that declares entities") from None
     except DefusedXmlException:
         raise UnsafeXml("an XML document with external references") from None
     except Exception:  # malformed: yt-dlp's own parse reports it as it always has
         return
+    if _local(root.tag) == "MPD" and _segments(root) > MAX_SEGMENTS:
+        raise UnsafeXml(f"a DASH manifest of more than {MAX_SEGMENTS:,} segments")
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _seconds(text: str | None) -> float:
+    found = _ISO_DURATION.match((text or "").strip())
+    if not found or not any(found.groups()):
+        return 0.0
+    days, hours, minutes, seconds = (float(g or 0) for g in found.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def _segments(mpd: Element) -> float:
+    """How many fragments the manifest's segment templates and timelines describe (an upper bound)."""
+    length = _seconds(mpd.get("mediaPresentationDuration")) or sum(
+        _seconds(p.get("duration")) for p in mpd.iter() if _local(p.tag) == "Period"
+    )
+    total = 0.0
+    for template in (e for e in mpd.iter() if _local(e.tag) == "SegmentTemplate"):
+        try:
+            timescale = float(template.get("timescale") or 1) or 1.0
+            timeline = [s for s in template.iter() if _local(s.tag) == "S"]
+            for step in timeline:
+                repeat = int(step.get("r") or 0)
+                per = float(step.get("d") or 0) / timescale
+                total += repeat + 1 if repeat >= 0 else (math.ceil(length / per) if per > 0 else math.inf)
+            if not timeline and template.get("duration"):
+                per = float(template.get("duration") or 0) / timescale
+                total += math.ceil(length / per) if per > 0 else math.inf
+        except (ValueError, OverflowError):
+            continue  # yt-dlp reports what it cannot read
+    return total
 
 
 def install() -> None:
