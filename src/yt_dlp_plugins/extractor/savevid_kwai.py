@@ -15,7 +15,13 @@ from yt_dlp.utils import ExtractorError, url_or_none
 
 
 def _js_string(text: str | None) -> str | None:
-    return json.loads(f'"{text}"') if text else None
+    """A JavaScript string literal's value (its body as written between the quotes)."""
+    if not text:
+        return None
+    try:
+        return str(json.loads(f'"{text}"'))
+    except ValueError:  # an escape JSON lacks (\x41, \u{...}): keep the text, minus escaped slashes
+        return text.replace("\\/", "/")
 
 
 _STRING = r'\b{}\s*:\s*"((?:[^"\\]|\\.)*)"'  # a string property of the page's state script
