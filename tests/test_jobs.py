@@ -66,3 +66,23 @@ def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_a_database_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    from savevid.jobs.store import JobStore
+    from savevid.models import Choice
+
+    path = tmp_path / "jobs.db"
+    with sqlite3.connect(path) as old:  # the table as the previous version made it: no owner column
+        old.execute("CREATE TABLE jobs (id, url, choice, item, client, state, created, updated, stage, "
+                    "downloaded, total, speed, eta, title, site, thumbnail, filename, path, size, "
+                    "error_code, error_message, PRIMARY KEY (id))")  # fmt: skip
+        old.execute("INSERT INTO jobs (id, url, choice, state, created, updated, downloaded) VALUES "
+                    "('old1', 'https://example.com/v', '{}', 'done', 1, 1, 0)")  # fmt: skip
+    store = JobStore(path)
+    job = store.create("https://example.com/w", Choice(), owner="browser:ab")
+    assert [j.id for j in store.recent("browser:ab")] == [job.id]
+    assert store.get("old1") is not None and store.get("old1").owner is None  # type: ignore[union-attr]
+    store.close()
