@@ -8,15 +8,7 @@ The page sets up its player with ``data: {...}``: ``title``, ``url`` (an MP4 on 
 from typing import Any
 
 from yt_dlp.extractor.common import InfoExtractor
-from yt_dlp.utils import (
-    ExtractorError,
-    determine_ext,
-    float_or_none,
-    parse_duration,
-    traverse_obj,
-    unified_timestamp,
-    url_or_none,
-)
+from yt_dlp.utils import ExtractorError, determine_ext, float_or_none, url_or_none
 
 
 class MashableIE(InfoExtractor):  # type: ignore[misc]
@@ -28,9 +20,8 @@ class MashableIE(InfoExtractor):  # type: ignore[misc]
         slug = self._match_id(url)
         webpage = self._download_webpage(url, slug)
         player = self._search_json(r"\bdata\s*:", webpage, "player data", slug, default={})
-        ld: dict[str, Any] = next((o for o in self._yield_json_ld(webpage, slug, default=[])
-                                   if o.get("@type") == "VideoObject"), {})  # fmt: skip
-        media = (url_or_none(player.get("url")) or url_or_none(ld.get("contentUrl"))
+        ld: dict[str, Any] = self._search_json_ld(webpage, slug, expected_type="VideoObject", default={})
+        media = (url_or_none(player.get("url")) or ld.pop("url", None)
                  or self._og_search_video_url(webpage, default=None))  # fmt: skip
         if not media:
             raise ExtractorError("This Mashable page has no video.", expected=True)
@@ -39,13 +30,12 @@ class MashableIE(InfoExtractor):  # type: ignore[misc]
         else:
             formats = [{"url": media, "ext": "mp4"}]
         return {
+            **ld,
             "id": slug,
-            "title": player.get("title") or ld.get("name") or self._og_search_title(webpage),
+            "title": player.get("title") or ld.get("title") or self._og_search_title(webpage),
             "description": ld.get("description") or self._og_search_description(webpage, default=None),
             "thumbnail": url_or_none(player.get("thumbnail_url"))
-            or url_or_none(traverse_obj(ld, ("thumbnailUrl", {str}), ("thumbnailUrl", 0)))
             or self._og_search_thumbnail(webpage, default=None),
-            "duration": float_or_none(player.get("duration")) or parse_duration(ld.get("duration")),
-            "timestamp": unified_timestamp(ld.get("uploadDate")),
+            "duration": float_or_none(player.get("duration")) or ld.get("duration"),
             "formats": formats,
         }
