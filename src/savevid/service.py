@@ -28,8 +28,8 @@ from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
 from savevid.resolve.shortcut import generic_only
 from savevid.resolve.sites import Handler, site_for
 from savevid.resolve.ydl import open_ydl
-from savevid.safety.filenames import MEDIA_EXTENSIONS, safe_filename
-from savevid.safety.media_files import HEAD, NotMedia, sniff
+from savevid.safety.filenames import safe_filename
+from savevid.safety.media_files import deliverable_extension
 from savevid.safety.urls import normalize_url
 
 log = logging.getLogger("savevid")
@@ -132,14 +132,8 @@ def _unique(path: Path) -> Path:
 
 def _deliver(produced: Path, media: Media, dest: Path) -> Path:
     # Every writer has closed the file and checked its size before this point.
-    if produced.suffix.lower().lstrip(".") not in MEDIA_EXTENSIONS:  # e.g. "unknown_video"
-        with produced.open("rb") as file:
-            kind = sniff(file.read(HEAD))
-        if kind is None:
-            raise NotMedia("The site sent a file that is not a video or audio savevid knows; "
-                           "savevid only saves video, audio and subtitles.")  # fmt: skip
-        produced = produced.rename(produced.with_suffix(f".{kind}"))
-    target = _unique(dest / safe_filename(media.title, media.id, produced.suffix))
+    extension = deliverable_extension(produced)
+    target = _unique(dest / safe_filename(media.title, media.id, extension))
     os.replace(produced, target)  # atomic: the final name only ever holds a complete file
     return target
 

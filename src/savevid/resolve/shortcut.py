@@ -15,10 +15,10 @@ from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-MEDIA_SUFFIXES = frozenset({
-    ".mp4", ".m4v", ".m4a", ".mov", ".webm", ".mkv", ".mp3", ".ogg", ".oga", ".opus", ".flac",
-    ".wav", ".aac", ".m3u8", ".mpd",
-})  # fmt: skip
+from savevid.safety.media_files import AUDIO_VIDEO
+
+# A media file, or a playlist or manifest of one.
+MEDIA_SUFFIXES = frozenset({f".{ext}" for ext in AUDIO_VIDEO} | {".m3u8", ".mpd"})
 
 
 @cache

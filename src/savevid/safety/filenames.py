@@ -13,12 +13,6 @@ _RESERVED = frozenset(
     | {f"COM{i}" for i in "123456789¹²³"}
     | {f"LPT{i}" for i in "123456789¹²³"}
 )
-# The only kinds of file savevid ever hands over: media and subtitles, nothing a system would run.
-MEDIA_EXTENSIONS = frozenset(
-    {"mp4", "m4v", "webm", "mkv", "mov", "flv", "3gp", "ts", "avi", "ogv", "mpg", "mpeg"}
-    | {"m4a", "mp3", "opus", "ogg", "oga", "aac", "flac", "wav", "weba", "mka", "alac"}
-    | {"vtt", "srt", "ass", "ssa", "ttml", "lrc"}
-)
 # Path separators, characters Windows forbids, and nothing else: titles keep their punctuation.
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
 _SPACES = re.compile(r"\s+")

@@ -15,7 +15,13 @@ from savevid.errors import ErrorCode, SavevidError
 HEAD = 4096
 # Text that makes ffmpeg (or a player) reach out: playlists, manifests, concat lists, SDP.
 _REACHING = (b"#EXTM3U", b"#EXTINF", b"ffconcat", b"<?xml", b"<MPD", b"<smil", b"v=0", b"[playlist]")
+AUDIO_VIDEO = frozenset(
+    {"mp4", "m4v", "webm", "mkv", "mov", "flv", "3gp", "ts", "avi", "ogv", "mpg", "mpeg"}
+    | {"m4a", "mp3", "opus", "ogg", "oga", "aac", "flac", "wav", "weba", "mka", "alac"}
+)
 SUBTITLES = frozenset({"vtt", "srt", "ass", "ssa", "ttml", "lrc"})
+# The only kinds of file savevid ever hands over: nothing a system would run.
+MEDIA_EXTENSIONS = AUDIO_VIDEO | SUBTITLES
 
 
 class NotMedia(SavevidError):
@@ -61,11 +67,28 @@ def is_text(head: bytes) -> bool:
     return b"\x00" not in head and printable / len(head) > 0.97
 
 
+def _head(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(HEAD)
+
+
+def deliverable_extension(path: Path) -> str:
+    """The extension a finished file is handed over with: its own when it names media, else the
+    one its bytes show (yt-dlp says ``unknown_video`` for a link without one); NotMedia if none."""
+    own = path.suffix.lower().lstrip(".")
+    if own in MEDIA_EXTENSIONS:
+        return own
+    kind = sniff(_head(path))
+    if kind is None:
+        raise NotMedia("The site sent a file that is not a video or audio savevid knows; "
+                       "savevid only saves video, audio and subtitles.")  # fmt: skip
+    return kind
+
+
 def check_media(path: Path) -> None:
     """Refuse a downloaded file that ffmpeg must not be given: empty, a playlist or manifest, or
     text where media belong (subtitles are text, but never a playlist)."""
-    with path.open("rb") as file:
-        head = file.read(HEAD)
+    head = _head(path)
     if head and not _reaches(head) and (path.suffix.lower().lstrip(".") in SUBTITLES or sniff(head)):
         return
     if is_text(head):
