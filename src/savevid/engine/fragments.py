@@ -17,9 +17,9 @@ from typing import BinaryIO
 from yt_dlp.aes import aes_cbc_decrypt_bytes, unpad_pkcs7
 
 from savevid.engine.options import Counter, EngineOptions, check_size
-from savevid.engine.retry import Cancelled, pause
+from savevid.engine.retry import Cancelled
 from savevid.engine.state import clear_state, load_state, save_state
-from savevid.engine.transport import TransferError, Transport
+from savevid.engine.transport import TransferError, Transport, with_retries
 
 MAX_FRAGMENT_BYTES = 512 << 20
 MAX_KEY_BYTES = 1024
@@ -106,21 +106,20 @@ class FragmentDownload:
         if fragment.byte_range:
             start, end = fragment.byte_range
             headers["Range"] = f"bytes={start}-{end - 1}"
-        attempt = 0
-        while True:
+
+        def attempt() -> bytes:
             if self._stop.is_set() or self.cancel.is_set():
                 raise Cancelled
-            try:
-                data = self.transport.read_all(fragment.url, headers, limit=MAX_FRAGMENT_BYTES)
-                if fragment.byte_range and len(data) != fragment.byte_range[1] - fragment.byte_range[0]:
-                    raise TransferError(f"fragment {index} has {len(data)} bytes, not the range asked")
-                return self._decrypt(data, fragment.key) if fragment.key else data
-            except TransferError as error:
-                attempt += 1
-                if not error.retryable or attempt > self.options.fragment_retries:
-                    raise TransferError(f"fragment {index + 1} of {len(self.fragments)} failed: "
-                                        f"{error}", retryable=False) from error  # fmt: skip
-                pause(attempt, self._stop, error.retry_after)
+            data = self.transport.read_all(fragment.url, headers, limit=MAX_FRAGMENT_BYTES)
+            if fragment.byte_range and len(data) != fragment.byte_range[1] - fragment.byte_range[0]:
+                raise TransferError(f"fragment {index} has {len(data)} bytes, not the range asked")
+            return self._decrypt(data, fragment.key) if fragment.key else data
+
+        try:
+            return with_retries(attempt, self.options.fragment_retries, self._stop)
+        except TransferError as error:
+            raise TransferError(f"fragment {index + 1} of {len(self.fragments)} failed: {error}",
+                                retryable=False) from error  # fmt: skip
 
     def _decrypt(self, data: bytes, key: Key) -> bytes:
         if len(data) % 16:

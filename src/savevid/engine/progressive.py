@@ -15,7 +15,7 @@ from savevid.engine.pieces import Piece, PieceTable
 from savevid.engine.retry import Cancelled, pause
 from savevid.engine.speed import SpeedMeter
 from savevid.engine.state import clear_state, load_state, save_state
-from savevid.engine.transport import Body, TransferError, Transport
+from savevid.engine.transport import Body, TransferError, Transport, with_retries
 
 log = logging.getLogger("savevid.engine")
 
@@ -122,35 +122,21 @@ class ProgressiveDownload:
             start, end = min(((p, e) for s, p, e in state["pieces"] if p < e), default=(0, None))
         if self.source.chunk_limit:
             end = min(end or start + self.source.chunk_limit, start + self.source.chunk_limit)
-        attempt = 0
-        while True:
-            try:
-                return self._open(self._headers(start, end))
-            except TransferError as error:
-                attempt += 1
-                if not error.retryable or attempt > self.options.retries:
-                    raise
-                pause(attempt, self.cancel, error.retry_after)
+        return with_retries(lambda: self._open(self._headers(start, end)), self.options.retries, self.cancel)
 
     # -- a server without Range support: one connection, start again on failure ----------------
 
-    def _single_stream(self, body: Body | None) -> None:
-        attempt = 0
-        while True:
+    def _single_stream(self, first: Body) -> None:
+        bodies = [first]  # the response already open, then a new one for each attempt
+
+        def attempt() -> None:
+            body = bodies.pop() if bodies else self._open(self.source.headers)
             try:
-                if body is None:
-                    body = self._open(self.source.headers)
                 self._stream_whole(body)
-                return
-            except TransferError as error:
-                attempt += 1
-                if not error.retryable or attempt > self.options.retries:
-                    raise
-                pause(attempt, self.cancel, error.retry_after)
             finally:
-                if body is not None:
-                    self.transport.release(body)
-                body = None
+                self.transport.release(body)
+
+        with_retries(attempt, self.options.retries, self.cancel)
 
     def _stream_whole(self, body: Body) -> None:
         expected, size, guard = body.length, 0, SpeedGuard(self.options)

@@ -11,13 +11,15 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from yt_dlp.networking import Request
 from yt_dlp.networking.exceptions import HTTPError, RequestError
 
-from savevid.engine.retry import parse_retry_after
+from savevid.engine.retry import parse_retry_after, pause
+
+T = TypeVar("T")
 
 # 416 for a range that exists is a server hiccup; a range that really is gone fails after retries.
 RETRYABLE_STATUSES = frozenset({408, 416, 425, 429, 500, 502, 503, 504})
@@ -35,6 +37,20 @@ class TransferError(Exception):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+def with_retries(action: Callable[[], T], retries: int, stop: threading.Event) -> T:
+    """action()'s result, trying again after each retryable TransferError (with backoff and the
+    server's Retry-After) up to ``retries`` times; Cancelled as soon as stop is set."""
+    attempt = 0
+    while True:
+        try:
+            return action()
+        except TransferError as error:
+            attempt += 1
+            if not error.retryable or attempt > retries:
+                raise
+            pause(attempt, stop, error.retry_after)
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,7 @@ class Reporter:
 def storage_limit(settings: Settings) -> int:
     """Bytes one new download may take: within the disk budget and the free space (less a reserve),
     and the largest file allowed. Older finished files make room under the budget as they expire."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    disk = shutil.disk_usage(settings.data_dir)
+    disk = shutil.disk_usage(settings.data_dir)  # made by the queue
     room = disk.free - min(disk.total // 20, 1 << 30)  # a reserve for the system and the database
     if room <= 0:
         raise SavevidError("This server is out of storage space right now.", code=ErrorCode.STORAGE_FULL,

@@ -188,7 +188,5 @@ def download_file(job_id: str, queue: QueueDep, _: CallerDep) -> FileResponse:
 
 @router.delete("/downloads/{job_id}", summary="Cancel a download, and delete its file")
 def delete_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object]:
-    job = queue.cancel(job_id)
-    if job is None:
-        raise HTTPException(404, detail=error_body("not_found", "There is no such download."))
-    return _view(job)
+    job = _job(queue, job_id)
+    return _view(queue.cancel(job_id) or job)
