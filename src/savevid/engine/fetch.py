@@ -22,7 +22,7 @@ from savevid.engine.fragments import FragmentDownload
 from savevid.engine.hls import MAX_PLAYLIST_BYTES, Unsupported, parse_media_playlist
 from savevid.engine.mux import Input, mux
 from savevid.engine.options import Counter, EngineOptions, check_size
-from savevid.engine.progress import ProgressCallback, ProgressTracker, planned_size
+from savevid.engine.progress import ProgressCallback, ProgressTracker, item_progress, planned_size
 from savevid.engine.progressive import ProgressiveDownload, Source
 from savevid.engine.retry import Cancelled
 from savevid.engine.speed import SpeedMeter
@@ -134,12 +134,9 @@ class ItemFetch:
             raise Cancelled
 
     def _report(self, parts: list[Part], meter: SpeedMeter) -> None:
-        done = sum(p.counter.done for p in parts)
+        done = [p.counter.done for p in parts]
         totals = [p.counter.total or planned_size(p.fmt) for p in parts]
-        total = sum(t for t in totals if t) if all(totals) else None
-        speed = meter.update(done)
-        eta = (total - done) / speed if speed and total and total >= done else None
-        self.emit(Progress(stage=Stage.DOWNLOADING, downloaded=done, total=total, speed=speed, eta=eta))
+        self.emit(item_progress(Stage.DOWNLOADING, done, totals, meter.update(sum(done))))
 
     def _assemble(self, selected: dict[str, Any], parts: list[Part]) -> Path:
         for part in parts:  # before ffmpeg or a person opens them

@@ -19,6 +19,16 @@ def planned_size(fmt: dict[str, Any]) -> int | None:
     return int(size) if size else None
 
 
+def item_progress(
+    stage: Stage, done: list[int], totals: list[int | None], speed: float | None = None
+) -> Progress:
+    """One Progress for an item's parts: the total is known once every part's total is."""
+    downloaded = sum(done)
+    total = max(sum(t for t in totals if t), downloaded) if totals and all(totals) else None
+    eta = (total - downloaded) / speed if speed and total is not None else None
+    return Progress(stage=stage, downloaded=downloaded, total=total, speed=speed, eta=eta)
+
+
 class ProgressTracker:
     """Sums the parts of an item (video and audio of a merged format) into one Progress."""
 
@@ -58,10 +68,4 @@ class ProgressTracker:
 
     def snapshot(self, speed: float | None = None) -> Progress:
         """The current progress of the whole item."""
-        downloaded = sum(self._done.values())
-        totals = list(self._totals.values())
-        total = sum(t for t in totals if t) if totals and all(totals) else None
-        if total is not None:
-            total = max(total, downloaded)
-        eta = (total - downloaded) / speed if speed and total is not None else None
-        return Progress(stage=self.stage, downloaded=downloaded, total=total, speed=speed, eta=eta)
+        return item_progress(self.stage, list(self._done.values()), list(self._totals.values()), speed)
