@@ -57,6 +57,13 @@ def open_page(browser: Browser, url: str, **context: object) -> Page:
     return page
 
 
+def paste(page: Page, link: str, until: str = "#preview:not([hidden])") -> None:
+    """Paste a link as a person would, press Enter, and wait for the page's answer."""
+    page.fill("#url", link)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(until)
+
+
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -68,9 +75,7 @@ def test_paste_preview_download_saves_a_playable_file(
     page = open_page(browser, server)
     assert page.evaluate("document.activeElement.id") == "url"  # focused on load
     shot(page, "1-empty")
-    page.fill("#url", origin.page("/watch/og", pages.OPEN_GRAPH))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#preview:not([hidden])")
+    paste(page, origin.page("/watch/og", pages.OPEN_GRAPH))
     assert page.text_content("#title") == "Open/Graph: a clip? | part 1"
     assert page.is_checked("#choices input[value='0']")  # a sensible default
     shot(page, "2-preview")
@@ -89,9 +94,7 @@ def test_paste_preview_download_saves_a_playable_file(
 def test_progress_is_shown_while_downloading(browser: Browser, server: str, origin: Origin) -> None:
     origin.server.rates["/media/progressive.mp4"] = 150_000
     page = open_page(browser, server)
-    page.fill("#url", origin.url("/media/progressive.mp4"))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#preview:not([hidden])")
+    paste(page, origin.url("/media/progressive.mp4"))
     page.click("#start")
     page.wait_for_selector(".job.downloading")
     page.wait_for_selector(".job .status:has-text('%')")
@@ -102,9 +105,7 @@ def test_progress_is_shown_while_downloading(browser: Browser, server: str, orig
 
 def test_a_bad_link_gets_a_clear_message(browser: Browser, server: str) -> None:
     page = open_page(browser, server)
-    page.fill("#url", "ftp://example.com/video.mp4")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#error:not([hidden])")
+    paste(page, "ftp://example.com/video.mp4", until="#error:not([hidden])")
     assert "Only http and https" in (page.text_content("#error") or "")
     shot(page, "5-error")
 
@@ -113,9 +114,7 @@ def test_a_post_with_two_videos_downloads_the_picked_ones(
     browser: Browser, server: str, origin: Origin
 ) -> None:
     page = open_page(browser, server)
-    page.fill("#url", origin.page("/two", pages.TWO_VIDEOS))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#entries:not([hidden])")
+    paste(page, origin.page("/two", pages.TWO_VIDEOS), until="#entries:not([hidden])")
     boxes = page.query_selector_all("#entries input[type=checkbox]")
     assert len(boxes) == 2 and all(box.is_checked() for box in boxes)
     shot(page, "6-playlist")
@@ -139,9 +138,7 @@ def test_the_page_speaks_turkish(browser: Browser, server: str) -> None:
 
 def test_a_phone_sized_screen(browser: Browser, server: str, origin: Origin) -> None:
     page = open_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True)
-    page.fill("#url", origin.url("/media/hls_ts/master.m3u8"))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#preview:not([hidden])")
+    paste(page, origin.url("/media/hls_ts/master.m3u8"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
     shot(page, "8-phone")
 
@@ -233,9 +230,7 @@ def test_hostile_titles_are_shown_as_text_and_never_run(
     browser: Browser, server: str, origin: Origin
 ) -> None:
     page = open_page(browser, server)
-    page.fill("#url", origin.page("/watch/hostile", HOSTILE))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#preview:not([hidden])")
+    paste(page, origin.page("/watch/hostile", HOSTILE))
     title = HOSTILE_TITLE
     assert page.text_content("#title") == title
     assert page.is_hidden("#thumb")  # a javascript: thumbnail is not loaded
@@ -251,7 +246,5 @@ def test_hostile_titles_are_shown_as_text_and_never_run(
 
 def test_an_unsupported_site_gets_its_reason_on_the_page(browser: Browser, server: str) -> None:
     page = open_page(browser, server)
-    page.fill("#url", "https://www.mxtakatak.com/video/123")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#error:not([hidden])")
+    paste(page, "https://www.mxtakatak.com/video/123", until="#error:not([hidden])")
     assert "closed in 2022" in (page.text_content("#error") or "")

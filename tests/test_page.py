@@ -19,8 +19,10 @@ CATALOGS = {p.stem: json.loads(p.read_text()) for p in (WEB / "static" / "i18n")
 def used_keys() -> set[str]:
     html = "".join(p.read_text() for p in (WEB / "templates").glob("*.html"))
     script = (WEB / "static" / "app.js").read_text()
+    sites = (WEB / "static" / "sites.js").read_text()
     keys = set(re.findall(r'data-i18n(?:-placeholder)?="([\w]+)"', html))
     keys |= set(re.findall(r'\bt\("([\w]+)"\)', script))
+    keys |= set(re.findall(r"\bmessages\.(\w+)", sites))
     keys |= {f"state_{s}" for s in ("queued", "resolving", "downloading", "processing", "done", "failed",
                                      "cancelled")}  # fmt: skip
     return keys
