@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from savevid.errors import ErrorCode, SavevidError
 from savevid.web.limits import client_key
@@ -103,6 +103,12 @@ def identify(request: Request) -> Caller:
     browser = request.cookies.get(OWNER_COOKIE, "")
     owner = f"browser:{browser}" if _OWNER.fullmatch(browser) else f"client:{address}"
     return Caller(limit_key=address, owner=owner)
+
+
+def keep_in_browser(reply: Response, request: Request, name: str, value: str) -> None:
+    """A cookie for a year that no script can read and no other site can send."""
+    reply.set_cookie(name, value, max_age=365 * 86400, httponly=True, samesite="strict",
+                     secure=request.url.scheme == "https")  # fmt: skip
 
 
 def new_owner() -> str:

@@ -21,7 +21,7 @@ from savevid.jobs.store import Job
 from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
-from savevid.web.access import KEY_COOKIE, Caller, Unauthorized, find_key, identify
+from savevid.web.access import KEY_COOKIE, Caller, Unauthorized, find_key, identify, keep_in_browser
 from savevid.web.errors import error_body
 from savevid.web.limits import TooManyRequests, client_key
 
@@ -99,8 +99,7 @@ def open_session(body: SessionRequest, request: Request) -> Response:
     if find_key(request.app.state.api_keys, body.key) is None:
         raise Unauthorized("This access key is not valid on this server.")
     reply = Response(status_code=204)
-    reply.set_cookie(KEY_COOKIE, body.key, max_age=365 * 86400, httponly=True, samesite="strict",
-                     secure=request.url.scheme == "https")  # fmt: skip
+    keep_in_browser(reply, request, KEY_COOKIE, body.key)
     return reply
 
 

@@ -21,7 +21,7 @@ from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.safety import network
 from savevid.web import api
-from savevid.web.access import OWNER_COOKIE, new_owner, parse_keys
+from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
 from savevid.web.errors import error_body, savevid_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
@@ -93,8 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def index(request: Request) -> HTMLResponse:
         page = pages.TemplateResponse(request, "index.html", {"script": "app.js"})
         if OWNER_COOKIE not in request.cookies:  # this browser's downloads are listed to it alone
-            page.set_cookie(OWNER_COOKIE, new_owner(), max_age=365 * 86400, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
+            keep_in_browser(page, request, OWNER_COOKIE, new_owner())
         return page
 
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
