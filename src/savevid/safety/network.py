@@ -151,7 +151,6 @@ def _patch_once() -> None:
     from yt_dlp.downloader.rtmp import RtmpFD
 
     for downloader in (ExternalFD, RtmpFD):  # ffmpeg, curl, aria2c, ... and rtmpdump
-        _originals[(downloader.__name__, "real_download")] = downloader.real_download
         downloader.real_download = _refused_outside(downloader.real_download)
 
 
