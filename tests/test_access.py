@@ -135,10 +135,15 @@ def test_cors_is_closed_unless_origins_are_listed(tmp_path: Path) -> None:
         assert "access-control-allow-origin" not in stranger.headers
 
 
-def test_serve_refuses_bad_keys_plainly(tmp_path: Path) -> None:
-    env = {"SAVEVID_API_KEYS": "robot:short", "SAVEVID_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [("SAVEVID_API_KEYS", "robot:short", "at least 16"),
+     ("SAVEVID_ALLOW_PRIVATE", "not a network/99", "not a host name")],
+)  # fmt: skip
+def test_serve_refuses_bad_settings_plainly(tmp_path: Path, name: str, value: str, complaint: str) -> None:
+    env = {name: value, "SAVEVID_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "savevid", "serve", "--port", "1"], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2
-    assert "SAVEVID_API_KEYS" in done.stderr and "at least 16" in done.stderr
+    assert name in done.stderr and complaint in done.stderr
     assert "Traceback" not in done.stderr

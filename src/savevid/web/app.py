@@ -45,12 +45,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_keys = parse_keys(settings.api_keys.get_secret_value())
     except ValueError as exc:
         raise ValueError(f"SAVEVID_API_KEYS: {exc}") from None
+    try:
+        policy = network.NetworkPolicy.from_text(settings.allow_private)
+    except ValueError as exc:
+        raise ValueError(f"SAVEVID_ALLOW_PRIVATE: {exc}") from None
     queue = JobQueue(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.safe_network is not False:  # a server fetches what strangers paste
-            network.install(network.NetworkPolicy.from_text(settings.allow_private))
+            network.install(policy)
         queue.start()
         yield
         queue.stop()
