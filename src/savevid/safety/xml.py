@@ -1,47 +1,44 @@
 """XML from sites (DASH manifests, SMIL, RSS) read without entities or external references.
 
 yt-dlp reads XML with the standard library, which expands entities a document declares (the
-"billion laughs") and keeps a DTD's declarations. ``install()`` makes every XML document that
-yt-dlp's extractors read pass defusedxml first, and refuses documents over ``MAX_XML_BYTES``, and
-DASH manifests whose segment templates or timelines would expand to more than ``MAX_SEGMENTS``
-fragments (yt-dlp builds that list in memory before anything is downloaded).
+"billion laughs") and keeps a DTD's declarations. ``install()`` has every XML document that
+yt-dlp's extractors read parsed by defusedxml instead, and refuses documents over
+``MAX_XML_BYTES`` and DASH manifests whose segment templates or timelines would expand to more
+than ``MAX_SEGMENTS`` fragments (yt-dlp builds that list in memory before anything is downloaded).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import fromstring
+from yt_dlp.utils import parse_duration
 
 MAX_XML_BYTES = 16 << 20  # a long DASH manifest is a few MB
 MAX_SEGMENTS = 1_000_000  # all representations together; a 3-hour film in 2-second segments is 5,400
-_ISO_DURATION = re.compile(
-    r"P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$"
-)
 
 
 class UnsafeXml(ValueError):
     """A document that declares entities or external references, or that is too large."""
 
 
-def check_xml(text: str | bytes) -> None:
-    """Raise UnsafeXml for a document that is too large or declares entities or external references."""
+def parse_xml(text: str | bytes) -> Element:
+    """The document's root; UnsafeXml for one that is too large or declares entities or external
+    references, or a manifest of too many segments; ParseError for one that is malformed."""
     if len(text) > MAX_XML_BYTES:
         raise UnsafeXml(f"an XML document of more than {MAX_XML_BYTES >> 20} MB")
     try:
-        root = fromstring(text.encode() if isinstance(text, str) else text)
+        root: Element = fromstring(text)
     except EntitiesForbidden:
         raise UnsafeXml("an XML document that declares entities") from None
     except DefusedXmlException:
         raise UnsafeXml("an XML document with external references") from None
-    except Exception:  # malformed: yt-dlp's own parse reports it as it always has
-        return
     if _local(root.tag) == "MPD" and _segments(root) > MAX_SEGMENTS:
         raise UnsafeXml(f"a DASH manifest of more than {MAX_SEGMENTS:,} segments")
+    return root
 
 
 def _local(tag: Any) -> str:
@@ -49,11 +46,7 @@ def _local(tag: Any) -> str:
 
 
 def _seconds(text: str | None) -> float:
-    found = _ISO_DURATION.match((text or "").strip())
-    if not found or not any(found.groups()):
-        return 0.0
-    days, hours, minutes, seconds = (float(g or 0) for g in found.groups())
-    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return float(parse_duration(text) or 0)
 
 
 def _segments(mpd: Element) -> float:
@@ -79,7 +72,7 @@ def _segments(mpd: Element) -> float:
 
 
 def install() -> None:
-    """Put the check in front of yt-dlp's XML reading, in every module that has it (once per process)."""
+    """Have yt-dlp read XML with parse_xml, in every module that holds its reader (once per process)."""
     import sys
 
     import yt_dlp.compat
@@ -91,10 +84,9 @@ def install() -> None:
 
     def checked_fromstring(text: str | bytes) -> Any:
         try:
-            check_xml(text)
+            return parse_xml(text)
         except UnsafeXml as exc:
             raise ExtractorError(f"Refused {exc}", expected=True) from None
-        return original(text)
 
     checked_fromstring.savevid_checked = True  # type: ignore[attr-defined]
     yt_dlp.compat.compat_etree_fromstring = checked_fromstring  # for modules imported later
