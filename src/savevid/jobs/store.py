@@ -64,6 +64,7 @@ class Job(BaseModel):
 
 _COLUMNS = list(Job.model_fields)
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(_COLUMNS)}, PRIMARY KEY (id))"
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
 
 
 class JobStore:
@@ -101,16 +102,15 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
-            cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,))
+            cursor = self._db.execute(f"{_SELECT} WHERE id = ?", (job_id,))
             row = cursor.fetchone()
         return _from_row(row) if row else None
 
-    def recent(self, owner: str | None = None, limit: int = 100) -> list[Job]:
-        """The newest jobs, of one owner when given."""
-        where, args = ("WHERE owner = ?", [owner]) if owner is not None else ("", [])
+    def recent(self, owner: str, limit: int = 100) -> list[Job]:
+        """One owner's newest jobs."""
         with self._lock:
-            query = f"SELECT {', '.join(_COLUMNS)} FROM jobs {where} ORDER BY created DESC LIMIT ?"
-            rows = self._db.execute(query, [*args, limit]).fetchall()
+            query = f"{_SELECT} WHERE owner = ? ORDER BY created DESC LIMIT ?"
+            rows = self._db.execute(query, (owner, limit)).fetchall()
         return [_from_row(row) for row in rows]
 
     def unfinished(self, client: str) -> int:
@@ -133,10 +133,8 @@ class JobStore:
     def in_states(self, *states: JobState) -> list[Job]:
         marks = ", ".join("?" * len(states))
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE state IN ({marks}) ORDER BY created",
-                [s.value for s in states],
-            ).fetchall()
+            query = f"{_SELECT} WHERE state IN ({marks}) ORDER BY created"
+            rows = self._db.execute(query, [s.value for s in states]).fetchall()
         return [_from_row(row) for row in rows]
 
     def update(self, job_id: str, **fields: Any) -> None:
