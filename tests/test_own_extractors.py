@@ -1,4 +1,8 @@
-"""savevid's own extractors, against saved pages in each site's real structure.
+"""savevid's own extractors, against hand-written pages in each site's structure.
+
+The pages in tests/fixtures/sites/ are not saved from the sites: they were written by hand after
+the structure that other public extractors read (the same script, meta and JSON-LD shapes), since
+the sites could not be reached. The live tests (``-m live``) are what checks the real sites.
 
 Each site's host names are mapped to the local origin (a resolver override), which serves the page
 at the site's own path, and the media it points to. The links are ``http://``: the origin does not

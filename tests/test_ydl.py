@@ -62,7 +62,10 @@ def test_bad_browser_on_the_command_line(cli) -> None:
     assert run.stderr.startswith("error: ") and "Unknown browser" in run.stderr
 
 
-def test_every_ffmpeg_run_reads_only_local_files(origin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_ffmpeg_run_that_writes_has_the_protocol_whitelist(origin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The runs that write a file carry ``-protocol_whitelist file,pipe``. yt-dlp's probes of a
+    local file (``ffmpeg -i FILE``, when there is no ffprobe) take no options: they may only name
+    files in the job's work folder, which the media check has already passed."""
     import savevid
     from savevid.engine.ffmpeg import find_ffmpeg
     from savevid.models import AudioFormat, Choice
@@ -73,19 +76,22 @@ def test_every_ffmpeg_run_reads_only_local_files(origin, tmp_path: Path) -> None
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{find_ffmpeg()}" "$@"\n')
     wrapper.chmod(0o755)
     settings = get_settings(retries=1, ffmpeg=wrapper)
+    out = tmp_path / "out"
     for url, choice in [
         (origin.url("/media/progressive.mp4"), Choice(audio_only=True, audio_format=AudioFormat.MP3)),
         (origin.url("/media/dash/manifest.mpd"), Choice()),
     ]:
-        savevid.download(savevid.resolve(url, settings), choice, tmp_path / "out", settings=settings)
+        savevid.download(savevid.resolve(url, settings), choice, out, settings=settings)
     lines = calls.read_text().splitlines()
-    # Every run that writes something (not yt-dlp's "-i FILE" probes of a local file, which
-    # take no options from it: left for the network rules to come).
     runs = [line for line in lines if " -i " in f" {line} " and not line.startswith("-i ")]
     assert len(runs) >= 3, lines  # the audio extraction, its tags, and the merge
     for line in runs:
         before_input = line.split(" -i ", 1)[0]
         assert "-protocol_whitelist file,pipe" in before_input, line
+    probes = [line.removeprefix("-i ") for line in lines if line.startswith("-i ")]
+    assert probes, lines  # without ffprobe, yt-dlp asks ffmpeg for the audio codec
+    for probe in probes:
+        assert Path(probe.removeprefix("file:")).parent.parent == out, probe
 
 
 def test_nothing_that_runs_commands_or_reads_local_secrets_is_on() -> None:
