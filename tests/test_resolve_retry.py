@@ -1,0 +1,113 @@
+"""A busy site while resolving: 429/503 with Retry-After is retried a bounded number of times."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import savevid
+from savevid.config import get_settings
+from savevid.errors import ErrorCode, SavevidError
+from savevid.models import Choice
+from support import pages
+from support.hosts import map_hosts
+from support.origin import Handler, Origin, Reply
+from support.probe import probe
+
+
+class BusyPage:
+    """Answers ``status`` with ``Retry-After`` to the first ``busy`` requests, then serves ``html``."""
+
+    def __init__(self, html: str, status: int, busy: int, retry_after: str = "1") -> None:
+        self.html, self.status, self.busy, self.retry_after = html, status, busy, retry_after
+        self.times: list[float] = []  # when each request came
+
+    def __call__(self, _: Handler) -> Reply:
+        self.times.append(time.monotonic())
+        if len(self.times) <= self.busy:
+            return Reply(self.status, b"busy", {"Retry-After": self.retry_after})
+        return Reply(200, self.html.encode())
+
+    @property
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in zip(self.times, self.times[1:], strict=False)]
+
+
+def busy_page(origin: Origin, status: int, busy: int, retry_after: str = "1") -> tuple[str, BusyPage]:
+    page = BusyPage(pages.OPEN_GRAPH.replace("{base}", origin.base), status, busy, retry_after)
+    return origin.route("/watch/busy", page), page
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_busy_page_is_asked_again_after_its_retry_after(
+    origin: Origin, tmp_path: Path, status: int
+) -> None:
+    url, page = busy_page(origin, status, busy=3)
+    settings = get_settings(retries=3, socket_timeout=5)
+    started = time.monotonic()
+    media = savevid.resolve(url, settings)
+    waited = time.monotonic() - started
+    assert len(page.times) == 4
+    assert all(1.0 <= gap < 1.8 for gap in page.gaps), page.gaps  # Retry-After: 1, not backoff alone
+    assert 3.0 <= waited < 5.0
+    result = savevid.download(media, Choice(), tmp_path, settings=settings)
+    assert probe(result.path).has_video_and_audio
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "words"),
+    [(503, ErrorCode.NETWORK, "HTTP 503"), (429, ErrorCode.RATE_LIMITED, "429")],
+)
+def test_a_site_that_stays_busy_gives_a_clear_error_in_bounded_time(
+    origin: Origin, status: int, code: ErrorCode, words: str
+) -> None:
+    url, page = busy_page(origin, status, busy=1000)
+    started = time.monotonic()
+    with pytest.raises(SavevidError) as caught:
+        savevid.resolve(url, get_settings(retries=2, socket_timeout=5))
+    assert time.monotonic() - started < 3.5
+    assert len(page.times) == 3  # the first answer and two retries
+    assert caught.value.code is code and words in caught.value.message
+
+
+def test_resolving_retries_a_busy_site_at_most_three_times(origin: Origin) -> None:
+    url, page = busy_page(origin, 503, busy=1000, retry_after="0")
+    with pytest.raises(SavevidError):
+        savevid.resolve(url, get_settings(retries=10, socket_timeout=5))
+    assert len(page.times) == 4  # someone waits for the answer: not the ten a download may take
+
+
+def test_retries_inside_yt_dlp_count_against_the_same_bound(
+    origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YouTube's clip extractor retries a failed page itself; resolving does not multiply that."""
+    map_hosts(monkeypatch, ["youtube.com"], origin.server.server_address[1])
+    page = BusyPage(pages.OPEN_GRAPH, 503, busy=1000, retry_after="0")
+    origin.route("/clip/UgySampleClip", page)
+    settings = get_settings(retries=10, socket_timeout=5)
+    with pytest.raises(SavevidError) as caught:
+        savevid.resolve("http://www.youtube.com/clip/UgySampleClip", settings)
+    assert caught.value.code is ErrorCode.NETWORK and "HTTP 503" in caught.value.message
+    assert len(page.times) == 4  # yt-dlp's first try and its three retries; not four times that
+
+
+def test_other_errors_are_not_retried(origin: Origin) -> None:
+    url, page = busy_page(origin, 404, busy=1000)
+    with pytest.raises(SavevidError) as caught:
+        savevid.resolve(url, get_settings(retries=3, socket_timeout=5))
+    assert caught.value.code is ErrorCode.NOT_FOUND and len(page.times) == 1
+
+
+def test_a_cancel_during_the_wait_stops_at_once(origin: Origin) -> None:
+    url, page = busy_page(origin, 503, busy=1000, retry_after="20")
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(SavevidError) as caught:
+        savevid.resolve(url, get_settings(retries=3, socket_timeout=5), cancel=cancel)
+    assert caught.value.code is ErrorCode.CANCELLED
+    assert time.monotonic() - started < 1.5
+    assert len(page.times) == 1
