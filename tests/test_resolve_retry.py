@@ -7,11 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 import savevid
 from savevid.config import get_settings
 from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice
+from savevid.web.app import create_app
 from support import pages
 from support.hosts import map_hosts
 from support.origin import Handler, Origin, Reply
@@ -110,4 +112,19 @@ def test_a_cancel_during_the_wait_stops_at_once(origin: Origin) -> None:
         savevid.resolve(url, get_settings(retries=3, socket_timeout=5), cancel=cancel)
     assert caught.value.code is ErrorCode.CANCELLED
     assert time.monotonic() - started < 1.5
+    assert len(page.times) == 1
+
+
+def test_cancelling_a_job_ends_its_wait_for_a_busy_site(tmp_path: Path, origin: Origin) -> None:
+    url, page = busy_page(origin, 503, busy=1000, retry_after="20")
+    settings = get_settings(data_dir=tmp_path / "data", retries=3, socket_timeout=5,
+                            allow_private=f"127.0.0.1:{origin.server.server_address[1]}")  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        job = client.post("/api/downloads", json={"url": url}).json()
+        while not page.times:  # the site said to come back in 20 s
+            time.sleep(0.05)
+        started = time.monotonic()
+        reply = client.delete(f"/api/downloads/{job['id']}")
+        assert reply.json()["state"] == "cancelled"
+        assert time.monotonic() - started < 1.5
     assert len(page.times) == 1
