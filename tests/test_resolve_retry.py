@@ -15,6 +15,7 @@ from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice
 from savevid.web.app import create_app
 from support import pages
+from support.faults import FaultyFile
 from support.hosts import map_hosts
 from support.origin import Handler, Origin, Reply
 from support.probe import probe
@@ -55,6 +56,17 @@ def test_a_busy_page_is_asked_again_after_its_retry_after(
     assert len(page.times) == 4
     assert all(1.0 <= gap < 1.8 for gap in page.gaps), page.gaps  # Retry-After: 1, not backoff alone
     assert 3.0 <= waited < 5.0
+    result = savevid.download(media, Choice(), tmp_path, settings=settings)
+    assert probe(result.path).has_video_and_audio
+
+
+def test_a_busy_direct_link_is_asked_again(origin: Origin, tmp_path: Path) -> None:
+    clip = FaultyFile((origin.server.media / "progressive.mp4").read_bytes(), "503", faulty=range(3))
+    url = origin.route("/clip.mp4", clip)
+    settings = get_settings(retries=3, socket_timeout=5)
+    started = time.monotonic()
+    media = savevid.resolve(url, settings)
+    assert 3.0 <= time.monotonic() - started < 5.0
     result = savevid.download(media, Choice(), tmp_path, settings=settings)
     assert probe(result.path).has_video_and_audio
 
