@@ -85,6 +85,7 @@ def test_a_site_that_stays_busy_gives_a_clear_error_in_bounded_time(
     assert time.monotonic() - started < 3.5
     assert len(page.times) == 3  # the first answer and two retries
     assert caught.value.code is code and words in caught.value.message
+    assert "Check the connection" not in str(caught.value)  # a busy site, not a broken connection
 
 
 def test_resolving_retries_a_busy_site_at_most_three_times(origin: Origin) -> None:

@@ -106,7 +106,8 @@ def _from_http(error: HTTPError) -> SavevidError:
     if status == 429:
         return _error(ErrorCode.RATE_LIMITED)
     if status == 503:
-        return _error(ErrorCode.NETWORK, "The site is too busy to answer (HTTP 503); try again later.")
+        return SavevidError("The site is too busy to answer (HTTP 503).", code=ErrorCode.NETWORK,
+                            hint="Try again in a while.")  # fmt: skip
     if status in (401, 403, 451):
         return _error(ErrorCode.FORBIDDEN, f"The site refused the request (HTTP {status}).")
     return _error(ErrorCode.NETWORK, f"The site answered with an error (HTTP {status}).")
