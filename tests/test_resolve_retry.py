@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ class BusyPage:
 
     @property
     def gaps(self) -> list[float]:
-        return [b - a for a, b in zip(self.times, self.times[1:], strict=False)]
+        return [b - a for a, b in pairwise(self.times)]
 
 
 def busy_page(origin: Origin, status: int, busy: int, retry_after: str = "1") -> tuple[str, BusyPage]:
@@ -50,12 +51,9 @@ def test_a_busy_page_is_asked_again_after_its_retry_after(
 ) -> None:
     url, page = busy_page(origin, status, busy=3)
     settings = get_settings(retries=3, socket_timeout=5)
-    started = time.monotonic()
     media = savevid.resolve(url, settings)
-    waited = time.monotonic() - started
     assert len(page.times) == 4
-    assert all(1.0 <= gap < 1.8 for gap in page.gaps), page.gaps  # Retry-After: 1, not backoff alone
-    assert 3.0 <= waited < 5.0
+    assert all(1.0 <= gap < 2.5 for gap in page.gaps), page.gaps  # Retry-After: 1, not backoff alone
     result = savevid.download(media, Choice(), tmp_path, settings=settings)
     assert probe(result.path).has_video_and_audio
 
@@ -64,9 +62,10 @@ def test_a_busy_direct_link_is_asked_again(origin: Origin, tmp_path: Path) -> No
     clip = FaultyFile((origin.server.media / "progressive.mp4").read_bytes(), "503", faulty=range(3))
     url = origin.route("/clip.mp4", clip)
     settings = get_settings(retries=3, socket_timeout=5)
-    started = time.monotonic()
     media = savevid.resolve(url, settings)
-    assert 3.0 <= time.monotonic() - started < 5.0
+    asked = [when for when, path in origin.server.timeline if path == "/clip.mp4"][:4]
+    assert all(1.0 <= b - a < 2.5 for a, b in pairwise(asked)), asked
+    assert len(asked) == 4
     result = savevid.download(media, Choice(), tmp_path, settings=settings)
     assert probe(result.path).has_video_and_audio
 
@@ -82,7 +81,7 @@ def test_a_site_that_stays_busy_gives_a_clear_error_in_bounded_time(
     started = time.monotonic()
     with pytest.raises(SavevidError) as caught:
         savevid.resolve(url, get_settings(retries=2, socket_timeout=5))
-    assert time.monotonic() - started < 3.5
+    assert time.monotonic() - started < 6  # two waits of Retry-After: 1
     assert len(page.times) == 3  # the first answer and two retries
     assert caught.value.code is code and words in caught.value.message
     assert "Check the connection" not in str(caught.value)  # a busy site, not a broken connection
@@ -124,7 +123,7 @@ def test_a_cancel_during_the_wait_stops_at_once(origin: Origin) -> None:
     with pytest.raises(SavevidError) as caught:
         savevid.resolve(url, get_settings(retries=3, socket_timeout=5), cancel=cancel)
     assert caught.value.code is ErrorCode.CANCELLED
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3  # not the 20 s the site asked for
     assert len(page.times) == 1
 
 
@@ -139,5 +138,5 @@ def test_cancelling_a_job_ends_its_wait_for_a_busy_site(tmp_path: Path, origin: 
         started = time.monotonic()
         reply = client.delete(f"/api/downloads/{job['id']}")
         assert reply.json()["state"] == "cancelled"
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 3  # not the 20 s the site asked for
     assert len(page.times) == 1

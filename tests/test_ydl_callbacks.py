@@ -76,7 +76,7 @@ def test_an_extractor_retry_of_a_503_waits_for_its_retry_after(
     assert media.is_playlist and media.title == "Sample channel - Videos"
     assert [entry.get("id") for entry in media.info["entries"]] == ["BaW_jenozKc"]
     first, second = times_of(origin, "/@sample/videos")
-    assert 1.0 <= second - first < 2.0  # Retry-After: 1 (yt-dlp alone would wait what we return)
+    assert 1.0 <= second - first < 3.0  # Retry-After: 1 (yt-dlp alone would wait what we return)
     assert channel.requests == 2
 
 
@@ -118,7 +118,7 @@ def test_yt_dlp_downloaders_retry_through_our_sleep_function(
     assert probe(result.path).has_video_and_audio
     assert flaky.requests == 2
     first, second = times_of(origin, path)
-    assert 1.0 <= second - first < 2.0  # Retry-After: 1
+    assert 1.0 <= second - first < 3.0  # Retry-After: 1
     if path.endswith(".m4s"):  # fetched by yt-dlp's DASH downloader, not by the engine
         assert all(p.endswith("?token=abc") for p in recorded.paths), recorded.paths
 
@@ -137,4 +137,4 @@ def test_a_cancel_ends_a_wait_inside_yt_dlp_at_once(origin: Origin, tmp_path: Pa
     with pytest.raises(SavevidError) as caught:
         savevid.download(fallback_media(origin), Choice(), tmp_path, settings=SETTINGS, cancel=cancel)
     assert caught.value.code is ErrorCode.CANCELLED
-    assert time.monotonic() - asked[0] < 1.5 and len(asked) == 1
+    assert time.monotonic() - asked[0] < 3 and len(asked) == 1  # not the 20 s the site asked for
