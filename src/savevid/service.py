@@ -64,8 +64,8 @@ def resolve(
     site = site_for(url)
     if site is not None and site.handler is Handler.NONE:  # no need to ask the site
         raise SavevidError(site.reason or f"{site.name} is not supported.", code=ErrorCode.UNSUPPORTED_URL)
-    ie_key = "Generic" if generic_only(url) else None
     try:
+        ie_key = "Generic" if generic_only(url) else None
         with open_ydl(settings, playlist=playlist, cancel=cancel) as ydl:
             info = retry_when_busy(lambda: ydl.extract_info(url, download=False, ie_key=ie_key),
                                    resolve_retries(settings), ydl.waits)  # fmt: skip
