@@ -11,11 +11,9 @@ speak TLS, and every extractor accepts both.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +21,7 @@ import savevid
 from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice
 from savevid.resolve.sites import SITES, Handler
+from support.hosts import map_hosts
 from support.origin import Origin, Reply
 from support.probe import probe
 
@@ -34,16 +33,7 @@ DOMAINS = ("izlesene.com", "akilli.tv", "sharechat.com", "kwai.com", "kw.ai", "i
 @pytest.fixture
 def online(origin: Origin, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], str]:
     """``online(url, fixture)``: url's host answers from the origin, which serves the fixture page."""
-    real = socket.getaddrinfo
-    port = origin.server.server_address[1]
-
-    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = str(host).rstrip(".").lower()
-        if any(name == d or name.endswith(f".{d}") for d in DOMAINS):
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    map_hosts(monkeypatch, DOMAINS, origin.server.server_address[1])
 
     def serve(url: str, fixture: str) -> str:
         html = (FIXTURES / fixture).read_text().replace("{base_js}", origin.base.replace("/", "\\u002F"))

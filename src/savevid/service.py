@@ -22,6 +22,7 @@ from savevid.engine.progress import ProgressCallback
 from savevid.engine.retry import Cancelled
 from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice, Media, Progress, Result, Stage
+from savevid.resolve.busy import resolve_retries, retry_when_busy
 from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
@@ -50,11 +51,13 @@ def _media_from_info(
 
 
 def resolve(
-    url: str, settings: Settings | None = None, *, playlist: bool = True, choices: bool = True
-) -> Media:
+    url: str, settings: Settings | None = None, *, playlist: bool = True, choices: bool = True,
+    cancel: threading.Event | None = None,
+) -> Media:  # fmt: skip
     """What a link points to: title, site, choices with sizes, or a playlist's entries.
 
     ``choices=False`` skips working out the options and their sizes (a download needs none).
+    A site that answers 429 or 503 is asked again a few times; setting ``cancel`` ends the waits.
     """
     settings = settings or get_settings()
     url = normalize_url(url)
@@ -62,8 +65,10 @@ def resolve(
     if site is not None and site.handler is Handler.NONE:  # no need to ask the site
         raise SavevidError(site.reason or f"{site.name} is not supported.", code=ErrorCode.UNSUPPORTED_URL)
     try:
-        with open_ydl(settings, playlist=playlist) as ydl:
-            info = ydl.extract_info(url, download=False, ie_key="Generic" if generic_only(url) else None)
+        ie_key = "Generic" if generic_only(url) else None
+        with open_ydl(settings, playlist=playlist, cancel=cancel) as ydl:
+            info = retry_when_busy(lambda: ydl.extract_info(url, download=False, ie_key=ie_key),
+                                   resolve_retries(settings), ydl.waits)  # fmt: skip
             if info is None:
                 raise SavevidError("No video or audio was found at this link.")
             return _media_from_info(info, url, settings, choices, ydl)
@@ -164,8 +169,9 @@ def download(
     workdir = _workdir(dest, media, choice)
     workdir.mkdir(exist_ok=True)
     factory = partial(
-        open_ydl, settings, playlist=False, format=format_spec(choice), postprocessors=postprocessors(choice)
-    )
+        open_ydl, settings, playlist=False, cancel=cancel, format=format_spec(choice),
+        postprocessors=postprocessors(choice),
+    )  # fmt: skip
     try:
         produced = fetch_item(factory, media.info, workdir, options=engine_options(settings),
                               timeout=settings.socket_timeout, ffmpeg=find_ffmpeg(settings.ffmpeg),

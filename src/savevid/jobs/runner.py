@@ -83,8 +83,8 @@ def run_job(
     folder = job_folder(settings, job_id)
     try:
         settings = settings.model_copy(update={"max_file_mb": storage_limit(settings) / 1e6})
-        media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False),
-                      job.item, settings)  # fmt: skip
+        media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False,
+                                      cancel=cancel), job.item, settings)  # fmt: skip
         store.update(job_id, title=media.title, site=media.site, thumbnail=media.thumbnail)
         result = service.download(media, job.choice, folder, Reporter(store, job_id), settings, cancel)
     except SavevidError as error:

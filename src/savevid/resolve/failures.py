@@ -17,6 +17,7 @@ from yt_dlp.utils import (
 )
 
 from savevid.engine.options import TooLarge
+from savevid.engine.retry import Cancelled
 from savevid.engine.transport import TransferError
 from savevid.errors import ErrorCode, SavevidError
 from savevid.safety.network import BlockedDestination
@@ -104,6 +105,9 @@ def _from_http(error: HTTPError) -> SavevidError:
         return _error(ErrorCode.NOT_FOUND, f"The site says this does not exist (HTTP {status}).")
     if status == 429:
         return _error(ErrorCode.RATE_LIMITED)
+    if status == 503:
+        return SavevidError("The site is too busy to answer (HTTP 503).", code=ErrorCode.NETWORK,
+                            hint="Try again in a while.")  # fmt: skip
     if status in (401, 403, 451):
         return _error(ErrorCode.FORBIDDEN, f"The site refused the request (HTTP {status}).")
     return _error(ErrorCode.NETWORK, f"The site answered with an error (HTTP {status}).")
@@ -130,12 +134,19 @@ def _from_engine(error: TransferError) -> SavevidError:
     return _error(code, f"The download failed: {error}.")
 
 
+def site_answer(exc: BaseException) -> HTTPError | None:
+    """The site's HTTP error answer behind an exception raised by yt-dlp, if there is one."""
+    return next((link for link in _chain(exc) if isinstance(link, HTTPError)), None)
+
+
 def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     """The savevid error that best explains an exception raised while resolving or downloading."""
     chain = list(_chain(exc))
     too_large = next((link for link in chain if isinstance(link, TooLarge)), None)
     if too_large is not None:
         return SavevidError(f"This download is too large: {too_large}.", code=ErrorCode.TOO_LARGE)
+    if any(isinstance(link, Cancelled) for link in chain):  # raised by a wait, inside yt-dlp or ours
+        return SavevidError("The download was cancelled.", code=ErrorCode.CANCELLED)
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
     if blocked is not None:  # the network rules of this server, wherever the request came from
         return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+import threading
+from typing import Any, cast
 
 from yt_dlp import YoutubeDL
 from yt_dlp.cookies import SUPPORTED_BROWSERS, SUPPORTED_KEYRINGS
+from yt_dlp.networking.exceptions import HTTPError
 
 from savevid.config import Settings
 from savevid.engine.ffmpeg import find_ffmpeg
-from savevid.engine.retry import backoff
 from savevid.errors import InvalidOptionError
+from savevid.resolve.busy import RetryWaits, note_answer, resolve_retries
 from savevid.safety import network, xml
 
 log = logging.getLogger("savevid.yt_dlp")
@@ -61,8 +63,11 @@ def parse_browser(spec: str) -> tuple[str, str | None, str | None, str | None]:
     return name, match.group("profile"), keyring and keyring.upper(), match.group("container")
 
 
-def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
-    """yt-dlp options shared by every extraction and download of one job."""
+def base_params(
+    settings: Settings, *, playlist: bool = True, cancel: threading.Event | None = None
+) -> dict[str, Any]:
+    """yt-dlp options shared by every extraction and download of one job; ``cancel`` ends its waits."""
+    waits = RetryWaits(cancel)
     params: dict[str, Any] = {
         "logger": LogBridge(),
         "quiet": True,
@@ -70,9 +75,9 @@ def base_params(settings: Settings, *, playlist: bool = True) -> dict[str, Any]:
         "color": {"stdout": "never", "stderr": "never"},
         "retries": settings.retries,
         "fragment_retries": settings.fragment_retries,
-        "extractor_retries": 3,
+        "extractor_retries": resolve_retries(settings),
         "file_access_retries": 3,
-        "retry_sleep_functions": {"http": backoff, "fragment": backoff, "extractor": backoff},
+        "retry_sleep_functions": dict.fromkeys(("http", "fragment", "extractor", "file_access"), waits),
         "socket_timeout": settings.socket_timeout,
         "concurrent_fragment_downloads": settings.connections,
         "skip_unavailable_fragments": False,  # a missing fragment fails the download
@@ -101,8 +106,24 @@ class GuardedYoutubeDL(YoutubeDL):  # type: ignore[misc]
             handlers = [h for h in handlers if h.RH_KEY in network.GUARDED_HANDLERS]
         return super().build_request_director(handlers, preferences)
 
+    @property
+    def waits(self) -> RetryWaits:
+        """The waits of yt-dlp's retry loops, for savevid's own retries with this YoutubeDL too."""
+        return cast(RetryWaits, self.params["retry_sleep_functions"]["extractor"])
 
-def open_ydl(settings: Settings, *, playlist: bool = True, **extra: Any) -> YoutubeDL:
+    def urlopen(self, req: Any) -> Any:
+        """Every request of yt-dlp's extractors and downloaders; notes a failure's Retry-After."""
+        note_answer(None)
+        try:
+            return super().urlopen(req)
+        except HTTPError as error:
+            note_answer(error)
+            raise
+
+
+def open_ydl(
+    settings: Settings, *, playlist: bool = True, cancel: threading.Event | None = None, **extra: Any
+) -> GuardedYoutubeDL:
     """A fresh YoutubeDL for one job: the object is not thread-safe, so never share it."""
     xml.install()
-    return GuardedYoutubeDL({**base_params(settings, playlist=playlist), **extra})
+    return GuardedYoutubeDL({**base_params(settings, playlist=playlist, cancel=cancel), **extra})
