@@ -22,6 +22,7 @@ from savevid.engine.progress import ProgressCallback
 from savevid.engine.retry import Cancelled
 from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice, Media, Progress, Result, Stage
+from savevid.resolve.direct import extract_direct
 from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
@@ -63,7 +64,9 @@ def resolve(
         raise SavevidError(site.reason or f"{site.name} is not supported.", code=ErrorCode.UNSUPPORTED_URL)
     try:
         with open_ydl(settings, playlist=playlist) as ydl:
-            info = ydl.extract_info(url, download=False, ie_key="Generic" if generic_only(url) else None)
+            info = extract_direct(ydl, url) or ydl.extract_info(
+                url, download=False, ie_key="Generic" if generic_only(url) else None
+            )
             if info is None:
                 raise SavevidError("No video or audio was found at this link.")
             return _media_from_info(info, url, settings, choices, ydl)
