@@ -35,7 +35,7 @@ class TooLarge(Exception):
 
 def _megabytes(size: int) -> str:
     # Whole megabytes, but never "0 MB" for a small quota or file.
-    return f"{size / 1e6:.0f} MB" if size >= 10e6 else f"{size / 1e6:.2g} MB"
+    return f"{size / 1e6:.0f} MB" if size >= 10e6 else f"{size / 1e6:.3g} MB"
 
 
 def check_size(size: int | None, options: EngineOptions) -> None:
