@@ -137,3 +137,38 @@ def test_a_server_that_refuses_the_probe_still_serves_the_download(
     assert run.code == 0, run.stderr
     [file] = (tmp_path / "out").iterdir()
     assert file.read_bytes() == clip
+
+
+def test_the_probe_carries_the_cookies(cli, origin: Origin, media_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    video = FaultyFile((media_dir / "progressive.mp4").read_bytes())
+    cookies_seen: list[str] = []
+
+    def members(handler) -> Reply | None:  # type: ignore[no-untyped-def]
+        cookies_seen.append(handler.headers.get("Cookie") or "")
+        return video(handler) if "session=letmein" in cookies_seen[-1] else Reply(403, b"Log in to watch")
+
+    url = origin.route("/members/clip.mp4", members)
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tletmein\n")
+    run = cli("download", "--cookies", str(cookies), "-o", str(tmp_path / "out"), url)
+    assert run.code == 0, run.stderr
+    assert cookies_seen and all("session=letmein" in c for c in cookies_seen)
+    assert origin.sent("/members/clip.mp4") <= len(video.data) + OVERHEAD
+
+
+def test_a_direct_link_that_redirects_inside_is_refused_at_the_hop(
+    tmp_path: Path, origin: Origin, media_dir: Path
+) -> None:
+    inside = Origin(media_dir).start()
+    try:
+        start = origin.route(
+            "/go/clip.mp4", lambda _: Reply(302, headers={"Location": inside.url("/media/progressive.mp4")})
+        )
+        settings = get_settings(data_dir=tmp_path / "data", retries=1, socket_timeout=5,
+                                allow_private=f"127.0.0.1:{origin.server.server_address[1]}")  # fmt: skip
+        with TestClient(create_app(settings)) as client:
+            reply = client.post("/api/info", json={"url": start})
+        assert reply.json()["code"] == "blocked_address", reply.json()
+        assert origin.server.hits == ["/go/clip.mp4"] and inside.server.hits == []
+    finally:
+        inside.stop()
