@@ -3,7 +3,7 @@
 For such a link yt-dlp's generic extractor sends a plain GET, looks only at the answer's headers
 and returns without closing it, so the server goes on sending the file into buffers that nobody
 reads: every download of a direct link cost its origin about twice the file. Here one request
-asks for the first few kB, is closed at once, and its headers give the same description the
+asks for the first kilobyte, is closed at once, and its headers give the same description the
 generic extractor builds (plus the file's size); yt-dlp then processes it as its own. Anything
 that is not plainly a media file (pages, manifests, unknown types, a server that will not answer
 the request) is left to the generic extractor, unchanged.
