@@ -23,6 +23,7 @@ from savevid.engine.retry import Cancelled
 from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Choice, Media, Progress, Result, Stage
 from savevid.resolve.busy import resolve_retries, retry_when_busy
+from savevid.resolve.direct import extract_direct
 from savevid.resolve.failures import classify
 from savevid.resolve.formats import format_spec, make_selector, offered_options, postprocessors
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
@@ -67,8 +68,10 @@ def resolve(
     try:
         ie_key = "Generic" if generic_only(url) else None
         with open_ydl(settings, playlist=playlist, cancel=cancel) as ydl:
-            info = retry_when_busy(lambda: ydl.extract_info(url, download=False, ie_key=ie_key),
-                                   resolve_retries(settings), ydl.waits)  # fmt: skip
+            info = retry_when_busy(
+                lambda: extract_direct(ydl, url) or ydl.extract_info(url, download=False, ie_key=ie_key),
+                resolve_retries(settings), ydl.waits,
+            )  # fmt: skip
             if info is None:
                 raise SavevidError("No video or audio was found at this link.")
             return _media_from_info(info, url, settings, choices, ydl)

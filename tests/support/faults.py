@@ -33,6 +33,7 @@ class FaultyFile:
         self.requests = 0
         self.sent = 0  # body bytes written, to see how much a resume fetched again
         self.rate: int | None = None  # bytes per second per connection, when set
+        self.headers = {"Content-Type": "video/mp4"}  # sent with every answer of the file
         self.active = self.peak = 0  # requests being answered now, and the most at once
         self._lock = threading.Lock()
 
@@ -66,7 +67,7 @@ class FaultyFile:
         start, end = span if isinstance(span, tuple) and fault != "ignore-range" else (0, size - 1)
         status = 206 if isinstance(span, tuple) and fault != "ignore-range" else 200
         body_start = start + 1000 if fault == "wrong-range" else start
-        headers = {"Content-Type": "video/mp4", "Accept-Ranges": "bytes", "ETag": self.etag,
+        headers = {**self.headers, "Accept-Ranges": "bytes", "ETag": self.etag,
                    "Content-Length": str(end - start + 1)}  # fmt: skip
         if status == 206:
             headers["Content-Range"] = f"bytes {body_start}-{end}/{size}"

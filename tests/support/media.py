@@ -9,7 +9,7 @@ from pathlib import Path
 from savevid.engine.ffmpeg import find_ffmpeg
 
 DURATION = 4  # seconds of every sample
-VERSION = "v3"  # bump when the set below changes, so caches are rebuilt
+VERSION = "v4"  # bump when the set below changes, so caches are rebuilt
 AES_KEY = bytes(range(16))
 AES_IV = "000102030405060708090a0b0c0d0e0f"
 
@@ -66,6 +66,19 @@ def _dash(out: Path) -> None:
             "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd", cwd=out)  # fmt: skip
 
 
+def _smooth(out: Path) -> None:
+    """Smooth Streaming (ISM): a Manifest and one file per fragment, for yt-dlp's own downloader."""
+    _ffmpeg(*_SOURCE, *_H264, *_AAC, *"-f smoothstreaming -min_frag_duration 1000000 .".split(), cwd=out)
+    # ffmpeg leaves out each stream's first start time, which is not 0 for video (its first
+    # frame comes a little later): the manifest names it, as the format allows.
+    manifest = (out / "Manifest").read_text()
+    for kind in ("video", "audio"):
+        first = min(int(f.name.split("=")[1][:-1]) for f in out.glob(f"QualityLevels(*)/Fragments({kind}=*)"))
+        head, found, rest = manifest.partition(f"Fragments({kind}={{start time}})")
+        manifest = head + found + rest.replace('<c n="0" ', f'<c n="0" t="{first}" ', 1)
+    (out / "Manifest").write_text(manifest)
+
+
 def _build(root: Path) -> None:
     _ffmpeg(*"-f lavfi -i testsrc2=size=320x180 -frames:v 1 thumb.jpg".split(), cwd=root)
     _ffmpeg(*_SOURCE, *_H264, *_AAC, *"-movflags +faststart progressive.mp4".split(), cwd=root)
@@ -77,6 +90,7 @@ def _build(root: Path) -> None:
         "hls_aes": _encrypted,
         "hls_byterange": _byteranges,
         "dash": _dash,
+        "ism": _smooth,
     }
     for name, build in builders.items():
         (root / name).mkdir()

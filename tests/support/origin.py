@@ -9,10 +9,12 @@ import mimetypes
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 TYPES = {
@@ -63,6 +65,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet test output
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = Meter(self.wfile, self)  # type: ignore[assignment]
+
     def do_HEAD(self) -> None:
         self._serve(head=True)
 
@@ -71,10 +77,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, head: bool) -> None:
         started = time.monotonic()
+        self.server.busy.add(self)
         try:
             self._answer(head)
         finally:
             self.server.spans.append((urlsplit(self.path).path, started, time.monotonic()))
+            self.server.busy.discard(self)
 
     def _answer(self, head: bool) -> None:
         path = urlsplit(self.path).path
@@ -129,6 +137,34 @@ class Handler(BaseHTTPRequestHandler):
         self._send(Reply(status, data[start : end + 1], headers), head)
 
 
+class Meter:
+    """The handler's writer, counting the bytes each path made the server send (headers too).
+
+    Bytes go out in small writes, so a client that hangs up stops the count where sending stopped.
+    """
+
+    STEP = 16 * 1024
+
+    def __init__(self, raw: Any, handler: Handler) -> None:
+        self.raw, self.handler = raw, handler
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        path = urlsplit(getattr(self.handler, "path", "")).path
+        for start in range(0, len(view), self.STEP):
+            chunk = view[start : start + self.STEP]
+            self.raw.write(chunk)
+            with self.handler.server.lock:
+                self.handler.server.sent[path] += len(chunk)
+        return len(view)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class OriginServer(ThreadingHTTPServer):
     """The server object, holding the media folder, the route table and the paths requested."""
 
@@ -143,6 +179,9 @@ class OriginServer(ThreadingHTTPServer):
         self.timeline: list[tuple[float, str]] = []  # when each path was asked for
         self.spans: list[tuple[str, float, float]] = []  # each answer: path, start, end
         self.rates: dict[str, int] = {}  # path -> bytes per second, to make downloads slow
+        self.sent: Counter[str] = Counter()  # path -> bytes the server sent for it, all requests
+        self.busy: set[Handler] = set()  # requests being answered now
+        self.lock = threading.Lock()
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that hang up early (as downloaders do after probing) are not errors
@@ -170,6 +209,14 @@ class Origin:
         """Serve whatever ``route`` answers at path."""
         self.server.routes[path] = route
         return self.url(path)
+
+    def sent(self, path: str, *, settle: float = 10) -> int:
+        """Bytes the server sent for path so far, once no request is being answered (or after
+        ``settle`` seconds: a client that never reads nor closes keeps a request open)."""
+        deadline = time.monotonic() + settle
+        while self.server.busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.server.sent[path]
 
     def start(self) -> Origin:
         self._thread.start()

@@ -80,8 +80,6 @@ class ItemFetch:
         self.stop = threading.Event()  # the person's cancel, or a part that failed
 
     def run(self, selected: dict[str, Any]) -> Path:
-        planned = [planned_size(f) for f in selected.get("requested_formats") or [selected]]
-        check_size(sum(p for p in planned if p) or None, self.options)  # from the metadata
         parts = [Part(fmt, self.workdir / _part_name(fmt, n), Counter())
                  for n, fmt in enumerate(selected.get("requested_formats") or [selected])]  # fmt: skip
         runners = [self._runner(part) for part in parts]
@@ -169,6 +167,7 @@ def fetch_item(
         clean = ydl.sanitize_info(copy.deepcopy(info), remove_private_keys=True)
         selected = ydl.process_ie_result(clean, download=False)
         formats = selected.get("requested_formats") or [selected]
+        check_size(sum(p for p in map(planned_size, formats) if p) or None, options)  # from the metadata
         if all(is_native(f) for f in formats) and not selected.get("is_live"):
             try:
                 path = ItemFetch(ydl, workdir, options, timeout, ffmpeg, on_progress, cancel).run(selected)
@@ -177,4 +176,4 @@ def fetch_item(
             else:
                 selected.update(filepath=str(path), __files_to_move={})
                 return Path(ydl.run_all_pps("post_process", selected)["filepath"])
-    return ytdlp.fetch(open_ydl, info, workdir, on_progress, cancel)
+    return ytdlp.fetch(open_ydl, info, workdir, on_progress, cancel, options)

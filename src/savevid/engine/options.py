@@ -29,8 +29,13 @@ class TooLarge(Exception):
     """The download is over the size this server allows."""
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"it is at least {size / 1e6:.0f} MB; this server allows up to {limit / 1e6:.0f} MB")
+        super().__init__(f"it is at least {_megabytes(size)}; this server allows up to {_megabytes(limit)}")
         self.size, self.limit = size, limit
+
+
+def _megabytes(size: int) -> str:
+    # Whole megabytes, but never "0 MB" for a small quota or file.
+    return f"{size / 1e6:.0f} MB" if size >= 10e6 else f"{size / 1e6:.3g} MB"
 
 
 def check_size(size: int | None, options: EngineOptions) -> None:
