@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from savevid.config import Settings, get_settings
+from savevid.models import Choice
+from savevid.web.api import DownloadRequest
 from savevid.web.app import create_app
 from support import pages
 from support.origin import Origin, Reply
@@ -61,6 +63,28 @@ def test_bad_requests_get_4xx_json(client: TestClient, body: dict[str, str], sta
     reply = client.post("/api/info", json=body)
     assert reply.status_code == status
     assert reply.json()["code"] == code and reply.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [("/api/downloads", {"url": "https://example.com/v.mp4", "start": 2}, "'start'"),
+     ("/api/downloads", {"url": "https://example.com/v.mp4", "Quality": "240", "end": 9}, "'Quality', 'end'"),
+     ("/api/info", {"url": "https://example.com/v.mp4", "format": "best"}, "'format'"),
+     ("/api/session", {"key": "k", "remember": True}, "'remember'")],
+)  # fmt: skip
+def test_an_unknown_field_is_refused_by_name(client: TestClient, path: str, body: dict[str, object],
+                                             named: str) -> None:  # fmt: skip
+    """Ignored, the field would leave the client believing it asked for something it did not get."""
+    client.app.state.queue.stop()  # nothing may be queued either
+    reply = client.post(path, json=body)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["code"] == "unknown_field" and named in reply.json()["message"]
+    assert client.get("/api/downloads").json() == []
+
+
+def test_the_page_sends_only_fields_the_api_has() -> None:
+    """The page posts an offered choice's fields as they are: each must be a field of the request."""
+    assert set(Choice.model_fields) <= set(DownloadRequest.model_fields)
 
 
 def test_a_page_without_video_is_a_clear_422(client: TestClient, origin: Origin) -> None:

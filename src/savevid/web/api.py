@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from savevid import service
 from savevid.config import Settings
@@ -51,15 +51,21 @@ LimitedDep = Annotated[Caller, Depends(limited)]
 CallerDep = Annotated[Caller, Depends(identify)]
 
 
-class SessionRequest(BaseModel):
+class Body(BaseModel):
+    """A request body: a field the API does not have is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionRequest(Body):
     key: str = Field(min_length=1, max_length=512)
 
 
-class InfoRequest(BaseModel):
+class InfoRequest(Body):
     url: str = Field(max_length=MAX_URL_LENGTH)
 
 
-class DownloadRequest(BaseModel):
+class DownloadRequest(Body):
     url: str = Field(max_length=MAX_URL_LENGTH)
     quality: Quality = Quality.BEST
     audio_only: bool = False
