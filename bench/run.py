@@ -3,13 +3,17 @@
     .venv/bin/python bench/run.py [--rate 2m] [--seconds 60] [--only CASE,...]
 
 Starts nginx on 127.0.0.1 (``limit_rate`` caps each connection, as CDNs do), makes the media with
-ffmpeg (cached in .cache/bench-media), times each tool as a whole process, checks every output,
-and prints seconds, ratios and peak memory. Nothing here runs in the test suite.
+ffmpeg (cached in .cache/bench-media), times each tool as a whole process, and prints seconds,
+ratios and peak memory. Every output is checked: a progressive file must have the source's size and
+SHA-256; an HLS or DASH download must be the source's media (its streams, and its duration within
+half a second), looked at with the tests' probe. A run whose output fails the check counts as
+failed. Nothing here runs in the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import shutil
@@ -18,14 +22,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from savevid.engine.ffmpeg import find_ffmpeg  # noqa: E402
+
+try:
+    from support.probe import probe  # PyAV, from the test extra
+except ImportError:
+    probe = None  # type: ignore[assignment]
 
 FFMPEG = str(find_ffmpeg())
 CACHE = ROOT / ".cache" / "bench-media"
@@ -121,8 +133,51 @@ def peak_rss_mb(pid: int) -> float | None:
     return kb / 1024
 
 
-def timed(command: list[str], out: Path) -> Run:
-    """Run a command to completion; wall time, peak RSS, and whether it left one whole file."""
+@cache
+def sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def same_bytes(output: Path, source: Path) -> str:
+    """ "" when output is source byte for byte, else what differs."""
+    size, expected = output.stat().st_size, source.stat().st_size
+    if size != expected:
+        return f"{output.name} has {size} bytes, not {expected}"
+    if sha256(output) != sha256(source):
+        return f"{output.name} has the source's size but not its SHA-256"
+    return ""
+
+
+def same_media(output: Path, source: Path, tolerance: float = 0.5) -> str:
+    """ "" when output holds the source's streams for its whole duration, else what differs."""
+    assert probe is not None
+    try:
+        got, want = probe(output), probe(source)
+    except Exception as error:  # PyAV's errors, or no frame to decode: not playable
+        return f"{output.name} does not play: {type(error).__name__}: {error}"
+    if (got.video, got.audio) != (want.video, want.audio):
+        return f"{output.name} holds {got.video + got.audio}, not {want.video + want.audio}"
+    if abs(got.duration - want.duration) > tolerance:
+        return f"{output.name} lasts {got.duration:.2f} s, not {want.duration:.2f} s"
+    return ""
+
+
+Check = Callable[[Path], str]  # what is wrong with an output ("" when nothing)
+
+
+def check_outputs(out: Path, check: Check | None) -> str:
+    """ "" when out holds exactly what the run should have left: one right file, or none to check."""
+    files = [p for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
+    if check is None:
+        return "" if not files else f"{len(files)} files where none was expected"
+    if len(files) != 1:
+        return f"{len(files)} files, not 1"
+    return check(files[0])
+
+
+def timed(command: list[str], out: Path, check: Check | None) -> Run:
+    """Run a command to completion; wall time, peak RSS, and whether it left the right output."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
@@ -131,9 +186,10 @@ def timed(command: list[str], out: Path) -> Run:
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    files = [p for p in out.iterdir() if p.is_file() and not p.name.startswith(".")]
-    ok = proc.returncode == 0 and len(files) == (0 if "info" in command else 1)
-    return Run(seconds, peak, ok, "" if ok else err.strip()[-200:])
+    if proc.returncode != 0:
+        return Run(seconds, peak, False, err.strip()[-200:])
+    wrong = check_outputs(out, check)
+    return Run(seconds, peak, not wrong, wrong)
 
 
 TOOLS = {
@@ -148,14 +204,31 @@ TOOLS = {
                                           "-o", "file.mp4", url],
 }  # fmt: skip
 
-CASES = {  # name: (path, tools)
-    "capped progressive": ("/capped/big.mp4", ["savevid", "savevid info", "yt-dlp", "yt-dlp -N 16",
-                                               "aria2c -x16 -s16"]),
-    "capped HLS": ("/capped/hls/index.m3u8", ["savevid", "yt-dlp", "yt-dlp -N 16"]),
-    "capped DASH (video+audio)": ("/capped/dash/manifest.mpd", ["savevid", "yt-dlp", "yt-dlp -N 16"]),
-    "uncapped progressive": ("/free/big.mp4", ["savevid", "yt-dlp", "aria2c -x16 -s16"]),
-    "uncapped 1 GiB": ("/free/huge.mp4", ["savevid", "yt-dlp", "aria2c -x16 -s16"]),
+
+@dataclass(frozen=True)
+class Case:
+    path: str  # on the origin
+    source: str  # the file of the media folder that its output must match
+    compare: Callable[[Path, Path], str]  # same_bytes or same_media
+    tools: tuple[str, ...]
+
+
+FAST = ("savevid", "yt-dlp", "aria2c -x16 -s16")
+STREAMS = ("savevid", "yt-dlp", "yt-dlp -N 16")
+CASES = {
+    "capped progressive": Case("/capped/big.mp4", "big.mp4", same_bytes,
+                               ("savevid", "savevid info", "yt-dlp", "yt-dlp -N 16", "aria2c -x16 -s16")),
+    "capped HLS": Case("/capped/hls/index.m3u8", "big.mp4", same_media, STREAMS),
+    "capped DASH (video+audio)": Case("/capped/dash/manifest.mpd", "big.mp4", same_media, STREAMS),
+    "uncapped progressive": Case("/free/big.mp4", "big.mp4", same_bytes, FAST),
+    "uncapped 1 GiB": Case("/free/huge.mp4", "huge.mp4", same_bytes, FAST),
 }  # fmt: skip
+
+
+def checker(case: Case, media: Path) -> Check:
+    """The check of one output of case against its source in the media folder."""
+    source = media / case.source
+    return lambda output: case.compare(output, source)
 
 
 def main() -> None:
@@ -165,6 +238,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each uncapped case (best counts)")
     parser.add_argument("--only", default="", help="comma-separated words: the cases whose names hold one")
     args = parser.parse_args()
+    if probe is None:
+        sys.exit("the benchmark checks its outputs with the tests' probe (PyAV): sh scripts/install test")
     media = make_media(args.seconds)
     size = (media / "big.mp4").stat().st_size
     words = [w.strip() for w in args.only.split(",") if w.strip()]
@@ -173,7 +248,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         nginx, base = start_nginx(media, args.rate, tmp)
         try:
-            results = run_all(cases, base, tmp, args.repeat)
+            results = run_all(cases, base, media, tmp, args.repeat)
         finally:
             nginx.terminate()
             nginx.wait()
@@ -181,22 +256,23 @@ def main() -> None:
 
 
 def run_all(
-    cases: dict[str, tuple[str, list[str]]], base: str, tmp: Path, repeat: int
+    cases: dict[str, Case], base: str, media: Path, tmp: Path, repeat: int
 ) -> dict[str, dict[str, Run]]:
     results: dict[str, dict[str, Run]] = {}
-    for case, (path, tools) in cases.items():
-        results[case] = {}
-        for tool in tools:
+    for name, case in cases.items():
+        results[name] = {}
+        for tool in case.tools:
             if tool.startswith("aria2c") and not shutil.which("aria2c"):
                 continue
+            check = None if tool == "savevid info" else checker(case, media)
             runs = []
-            for _ in range(repeat if "uncapped" in case else 1):  # short runs: best of several
+            for _ in range(repeat if "uncapped" in name else 1):  # short runs: best of several
                 out = Path(tempfile.mkdtemp(dir=tmp))
-                runs.append(timed(TOOLS[tool](base + path, out), out))
+                runs.append(timed(TOOLS[tool](base + case.path, out), out, check))
                 shutil.rmtree(out, ignore_errors=True)
             run = min(runs, key=lambda r: (not r.ok, r.seconds))
-            results[case][tool] = run
-            print(f"{case:28} {tool:18} {run.seconds:7.2f} s {run.peak_mb:7.0f} MB"
+            results[name][tool] = run
+            print(f"{name:28} {tool:18} {run.seconds:7.2f} s {run.peak_mb:7.0f} MB"
                   f"{'' if run.ok else '  FAILED ' + run.note}", file=sys.stderr, flush=True)  # fmt: skip
     return results
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from savevid.config import get_settings
 from savevid.web.access import find_key, parse_keys
@@ -95,6 +96,48 @@ def test_guessing_keys_is_rate_limited(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         codes = [client.post("/api/session", json={"key": f"guess-{n:012}"}).status_code for n in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+ROUTES = [("POST", "/api/info"), ("POST", "/api/downloads"), ("GET", "/api/downloads"),
+          ("GET", "/api/downloads/0123abcd"), ("GET", "/api/downloads/0123abcd/file"),
+          ("GET", "/api/downloads/0123abcd/events"), ("DELETE", "/api/downloads/0123abcd")]  # fmt: skip
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[TestClient]:
+    """A server whose addresses may ask 10 times a minute; robot's key twice a minute."""
+    settings = get_settings(data_dir=tmp_path, requests_per_minute=10, api_keys=f"robot:{SECRET}:2")
+    with TestClient(create_app(settings)) as client:
+        client.app.state.queue.stop()
+        yield client
+
+
+def guess(client: TestClient, method: str, path: str, n: int) -> Response:
+    body = {"url": "not a link"} if method == "POST" else None
+    return client.request(method, path, json=body, headers=bearer(f"guess-{n:012}"))
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_wrong_keys_spend_the_address_rate_on_every_route(
+    guarded: TestClient, method: str, path: str
+) -> None:
+    replies = [guess(guarded, method, path, n) for n in range(40)]
+    codes = [reply.status_code for reply in replies]
+    assert codes[:10] == [401] * 10 and codes[10:20] == [429] * 10, codes
+    assert replies[10].json()["code"] == "rate_limited" and int(replies[10].headers["retry-after"]) > 0
+
+
+def test_an_address_past_its_rate_has_no_key_tried(guarded: TestClient) -> None:
+    """All routes share the address's budget; past it even the right key gets 429, so a right guess
+    cannot be told from a wrong one. A right key is not charged to the address: it has its own rate."""
+    assert [guess(guarded, *ROUTES[n % len(ROUTES)], n).status_code for n in range(9)] == [401] * 9
+    robot = [guarded.post("/api/info", json={"url": "not a link"}, headers=bearer(SECRET)).status_code
+             for _ in range(3)]  # fmt: skip
+    assert robot == [400, 400, 429]  # its own two a minute, and not one of the address's
+    assert guess(guarded, "GET", "/api/downloads", 9).status_code == 401  # the address's tenth
+    assert guess(guarded, "GET", "/api/downloads", 10).status_code == 429
+    assert guarded.get("/api/downloads", headers=bearer(SECRET)).status_code == 429
+    assert guarded.post("/api/session", json={"key": SECRET}).status_code == 429
 
 
 def test_secrets_are_never_logged_or_shown(keyed: TestClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -12,6 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from savevid.config import Settings, get_settings
+from savevid.engine.state import load_state
+from savevid.jobs.store import JobState, JobStore
+from savevid.models import Choice
+from savevid.web.api import DownloadRequest
 from savevid.web.app import create_app
 from support import pages
 from support.origin import Origin, Reply
@@ -61,6 +65,28 @@ def test_bad_requests_get_4xx_json(client: TestClient, body: dict[str, str], sta
     reply = client.post("/api/info", json=body)
     assert reply.status_code == status
     assert reply.json()["code"] == code and reply.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [("/api/downloads", {"url": "https://example.com/v.mp4", "start": 2}, "'start'"),
+     ("/api/downloads", {"url": "https://example.com/v.mp4", "Quality": "240", "end": 9}, "'Quality', 'end'"),
+     ("/api/info", {"url": "https://example.com/v.mp4", "format": "best"}, "'format'"),
+     ("/api/session", {"key": "k", "remember": True}, "'remember'")],
+)  # fmt: skip
+def test_an_unknown_field_is_refused_by_name(client: TestClient, path: str, body: dict[str, object],
+                                             named: str) -> None:  # fmt: skip
+    """Ignored, the field would leave the client believing it asked for something it did not get."""
+    client.app.state.queue.stop()  # nothing may be queued either
+    reply = client.post(path, json=body)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["code"] == "unknown_field" and named in reply.json()["message"]
+    assert client.get("/api/downloads").json() == []
+
+
+def test_the_page_sends_only_fields_the_api_has() -> None:
+    """The page posts an offered choice's fields as they are: each must be a field of the request."""
+    assert set(Choice.model_fields) <= set(DownloadRequest.model_fields)
 
 
 def test_a_page_without_video_is_a_clear_422(client: TestClient, origin: Origin) -> None:
@@ -127,18 +153,57 @@ def test_cancel_stops_a_running_download_and_removes_its_files(
     assert not (tmp_path / "data" / "files" / str(job["id"])).exists()
 
 
-def test_queued_jobs_survive_a_restart(origin: Origin, tmp_path: Path) -> None:
-    origin.server.rates["/media/progressive.mp4"] = 100_000
-    settings = make_settings(tmp_path / "data", origin)
-    settings = settings.model_copy(update={"workers": 1})
-    url = origin.url("/media/progressive.mp4")
+def span(asked: str, size: int) -> tuple[int, int]:
+    """``bytes=START-[END]`` of a file of size as [start, end)."""
+    start, _, end = asked.removeprefix("bytes=").partition("-")
+    return int(start), int(end) + 1 if end else size
+
+
+def test_a_restart_resumes_the_download_under_way_and_keeps_the_queue(origin: Origin, tmp_path: Path) -> None:
+    data = (origin.server.media / "progressive.mp4").read_bytes()
+    origin.server.rates["/media/progressive.mp4"] = 100_000  # per connection: the restart comes mid-way
+    settings = make_settings(tmp_path / "data", origin).model_copy(update={"workers": 1})
+    paths = ["/media/progressive.mp4", "/media/hls_ts/360p/index.m3u8", "/media/dash/manifest.mpd"]
     with TestClient(create_app(settings)) as client:
-        ids = [client.post("/api/downloads", json={"url": url}).json()["id"] for _ in range(3)]
-        time.sleep(1)  # the first is running, the others wait
+        ids = [client.post("/api/downloads", json={"url": origin.url(path)}).json()["id"] for path in paths]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/downloads/{ids[0]}").json()["downloaded"] < 100_000:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    # Stopped mid-download: back in the queue, part of the file on disk, with the state that says
+    # which part (the worker may take a moment to put it there after the server has stopped).
+    store = JobStore(settings.data_dir / "jobs.db")
+    deadline = time.monotonic() + 10
+    while (first := store.get(ids[0])) is None or first.state is not JobState.QUEUED:
+        assert time.monotonic() < deadline, first
+        time.sleep(0.05)
+    assert all(job is not None and not job.state.final for job in map(store.get, ids))
+    downloaded = first.downloaded
+    assert 100_000 <= downloaded < len(data)
+    [part] = (settings.data_dir / "files" / ids[0]).glob(".savevid-*/part*.mp4")
+    state = load_state(part)
+    assert state is not None and state["total"] == len(data)
+    position, end = min((p, e) for _, p, e in state["pieces"] if p < e)
+    assert position >= downloaded  # what was reported is on disk
+    asked_before = len(origin.server.ranges)
     origin.server.rates.clear()
     with TestClient(create_app(settings)) as client:
-        for job_id in ids:
-            assert wait_final(client, job_id)["state"] == "done"
+        done = [wait_final(client, job_id) for job_id in ids]
+        assert [job["state"] for job in done] == ["done"] * 3, done
+        resumed = client.get(f"/api/downloads/{ids[0]}/file").content
+    # Resumed where it stopped (what resolving the link asks for comes before): no byte on disk
+    # was asked for again.
+    asked_after = [asked for path, asked in origin.server.ranges[asked_before:] if path == paths[0]]
+    assert f"bytes={position}-{end - 1}" in asked_after, asked_after
+    resumed_with = asked_after[asked_after.index(f"bytes={position}-{end - 1}") :]
+    on_disk = [(s, p) for s, p, _ in state["pieces"] if p > s]
+    for asked in resumed_with:
+        assert asked is not None, resumed_with  # no Range: the whole file again
+        start, stop = span(asked, len(data))
+        assert not any(start < p and s < stop for s, p in on_disk), (asked, on_disk)
+    assert resumed == data
+    (tmp_path / "resumed.mp4").write_bytes(resumed)
+    assert probe(tmp_path / "resumed.mp4").has_video_and_audio
 
 
 def test_sites_are_listed(client: TestClient) -> None:

@@ -53,16 +53,23 @@ def port_of(origin: Origin) -> int:
     return int(origin.server.server_address[1])
 
 
-@pytest.mark.parametrize(
-    "host",
-    ["127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0.0.0.0", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
-     "[0:0:0:0:0:0:0:1]", "localhost.", "LOCALHOST"],
-)  # fmt: skip
-def test_the_inside_in_every_notation_is_refused(server: TestClient, inside: Origin, host: str) -> None:
-    reply = server.post("/api/info", json={"url": f"http://{host}:{port_of(inside)}/media/progressive.mp4"})
-    assert reply.status_code >= 400, reply.text
-    # Refused, or (for "localhost." here) not even resolved: never connected.
-    assert reply.json()["code"] in ("blocked_address", "invalid_url", "network")
+# This machine in every notation a link may use; each must be refused as such, not as "not found".
+INSIDE_NOTATIONS = [
+    "http://127.1", "http://2130706433", "http://0x7f000001", "http://0x7f.1", "http://0177.0.0.1",
+    "http://127.000.000.001", "http://0.0.0.0", "http://127.0.0.1.", "http://１２７.０.０.１",
+    "http://[::1]", "http://[0:0:0:0:0:0:0:1]", "http://[::ffff:127.0.0.1]", "http://[::ffff:7f00:1]",
+    "http://localhost", "http://LOCALHOST", "http://LocalHost", "http://localhost.", "HTTP://LOCALHOST.",
+    "HtTp://localhost", "HTTP://127.0.0.1", "http://app.localhost", "http://APP.LOCALHOST.",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("notation", INSIDE_NOTATIONS)
+def test_the_inside_in_every_notation_is_refused(server: TestClient, inside: Origin, notation: str) -> None:
+    url = f"{notation}:{port_of(inside)}/media/progressive.mp4"
+    reply = server.post("/api/info", json={"url": url})
+    assert reply.status_code == 422 and reply.json()["code"] == "blocked_address", reply.text
+    done = run_job(server, {"url": url})
+    assert done["state"] == "failed" and done["error_code"] == "blocked_address", done
     assert inside.server.hits == []
 
 

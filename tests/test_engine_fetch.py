@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -74,8 +75,13 @@ def test_a_flaky_fragment_is_retried(origin: Origin, tmp_path: Path, no_fallback
 def test_a_wrong_aes_key_fails_cleanly(origin: Origin, tmp_path: Path) -> None:
     origin.route("/media/hls_aes/key.bin", lambda _: Reply(200, b"0123456789abcdef", {}))
     media = savevid.resolve(origin.url("/media/hls_aes/index.m3u8"), SETTINGS)
-    with pytest.raises(SavevidError):
+    with pytest.raises(SavevidError) as caught:
         savevid.download(media, Choice(), tmp_path, settings=SETTINGS)
+    # Told as what it is, by the engine, not later by ffmpeg choking on the noise it decrypted to.
+    assert caught.value.code is ErrorCode.DOWNLOAD_FAILED
+    assert re.search(
+        r"fragment \d of 4 failed: it does not decrypt with its AES-128 key", caught.value.message
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -35,6 +35,15 @@ def test_policy_allows_public_web_ports_and_exemptions() -> None:
     assert not policy.allows("media.lan", "192.168.1.9", 8080)
 
 
+def test_a_host_is_judged_by_what_it_means_not_how_it_is_written() -> None:
+    policy = NetworkPolicy((Exemption(host="media.localhost", port=8096),))
+    for notation in ("LOCALHOST.", "app.localhost", "127.0.0.1.", "[::1]"):
+        with pytest.raises(network.BlockedDestination):
+            policy.resolve(notation, 80)
+    allowed = policy.resolve("Media.LOCALHOST.", 8096)  # the exemption, in another notation
+    assert [info[4][0] for info in allowed] == ["127.0.0.1", "::1"]
+
+
 @pytest.fixture
 def second_origin(media_dir: Path) -> Iterator[Origin]:
     server = Origin(media_dir).start()

@@ -55,6 +55,10 @@ def test_links_are_normalized(text: str, expected: str) -> None:
         "x" * 5000,
         "https://user:secret@example.com/v",
         "http://evil.com@127.0.0.1/",
+        "http://LOCALHOST..:18099/x",  # host names no request could carry
+        "http://a..b.com/v",
+        "http://.example.com/v",
+        f"http://{'a' * 64}.com/v",
     ],
 )
 def test_bad_links_are_refused_as_usage_errors(text: str) -> None:

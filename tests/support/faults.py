@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 FAULTS = (
     "ignore-range",  # 200 with the whole body instead of 206
+    "chunked",  # 200 with the whole body in chunks, its size announced nowhere (no Content-Length)
     "wrong-range",  # 206 whose Content-Range (and body) start elsewhere than asked
     "cut",  # headers promise the range; half of it comes, then the connection closes
     "extra",  # the body is followed by junk past Content-Length, then the connection closes
@@ -64,11 +65,15 @@ class FaultyFile:
             return Reply(416, b"", {"Content-Range": f"bytes */{size}"})
         if fault in ("429", "503"):
             return Reply(int(fault), b"busy", {"Retry-After": "1"})
-        start, end = span if isinstance(span, tuple) and fault != "ignore-range" else (0, size - 1)
-        status = 206 if isinstance(span, tuple) and fault != "ignore-range" else 200
+        whole = fault in ("ignore-range", "chunked")
+        start, end = span if isinstance(span, tuple) and not whole else (0, size - 1)
+        status = 206 if isinstance(span, tuple) and not whole else 200
         body_start = start + 1000 if fault == "wrong-range" else start
         headers = {**self.headers, "Accept-Ranges": "bytes", "ETag": self.etag,
                    "Content-Length": str(end - start + 1)}  # fmt: skip
+        if fault == "chunked":
+            del headers["Content-Length"], headers["Accept-Ranges"]
+            headers["Transfer-Encoding"] = "chunked"
         if status == 206:
             headers["Content-Range"] = f"bytes {body_start}-{end}/{size}"
         handler.send_response(status)
@@ -94,16 +99,20 @@ class FaultyFile:
             return self._hang_up(handler)
         rate = self.rate
         step = max(1, rate // 20) if rate else len(body) or 1
+        if fault == "chunked":
+            step = min(step, 64 * 1024)
         for index in range(0, len(body), step):
-            self._write(handler, body[index : index + step])
+            self._write(handler, body[index : index + step], chunked=fault == "chunked")
             if rate:
                 time.sleep(step / rate)
+        if fault == "chunked":
+            handler.wfile.write(b"0\r\n\r\n")  # the last chunk
         if fault in ("cut", "extra"):
             self._hang_up(handler)
         return None
 
-    def _write(self, handler: Handler, chunk: bytes) -> None:
-        handler.wfile.write(chunk)
+    def _write(self, handler: Handler, chunk: bytes, *, chunked: bool = False) -> None:
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
         handler.wfile.flush()
         with self._lock:
             self.sent += len(chunk)

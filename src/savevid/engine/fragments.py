@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from yt_dlp.aes import aes_cbc_decrypt_bytes, unpad_pkcs7
+from yt_dlp.aes import aes_cbc_decrypt_bytes
 
 from savevid.engine.options import Counter, EngineOptions, check_size
 from savevid.engine.retry import Cancelled
@@ -124,7 +124,7 @@ class FragmentDownload:
     def _decrypt(self, data: bytes, key: Key) -> bytes:
         if len(data) % 16:
             raise TransferError("an encrypted fragment is not a whole number of AES blocks")
-        return bytes(unpad_pkcs7(aes_cbc_decrypt_bytes(data, self._key(key.url), key.iv)))
+        return _unpadded(bytes(aes_cbc_decrypt_bytes(data, self._key(key.url), key.iv)))
 
     def _key(self, url: str) -> bytes:
         with self._keys_lock:
@@ -135,3 +135,12 @@ class FragmentDownload:
                                         retryable=False)  # fmt: skip
                 self._keys[url] = key
             return self._keys[url]
+
+
+def _unpadded(data: bytes) -> bytes:
+    """data without its PKCS#7 padding. Padding that is not valid is how a wrong key shows: the
+    bytes would be noise that only ffmpeg notices, later and in its own words."""
+    pad = data[-1] if data else 0
+    if not 1 <= pad <= 16 or data[-pad:] != bytes([pad]) * pad:
+        raise TransferError("it does not decrypt with its AES-128 key (a wrong key)", retryable=False)
+    return data[:-pad]

@@ -28,6 +28,18 @@ _EXTRA_BLOCKED: tuple[IPNetwork, ...] = tuple(
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
+def canonical_host(host: str) -> str:
+    """A host as the network sees it: ``LOCALHOST.`` and ``[::1]`` are ``localhost`` and ``::1``
+    (upper case and the trailing dot of a fully qualified name change nothing)."""
+    return host.strip("[]").rstrip(".").lower()
+
+
+def is_localhost(host: str) -> bool:
+    """True for ``localhost`` and its sub-domains, which always mean this machine (RFC 6761)."""
+    name = canonical_host(host)
+    return name == "localhost" or name.endswith(".localhost")
+
+
 def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4, Teredo), if any."""
     if not isinstance(address, ipaddress.IPv6Address):
@@ -68,7 +80,7 @@ class Exemption:
         if self.port is not None and self.port != port:
             return False
         if self.host is not None:
-            return host.lower().rstrip(".") == self.host
+            return canonical_host(host) == self.host
         return self.network is not None and address in self.network
 
 
@@ -84,7 +96,7 @@ def parse_exemptions(text: str) -> list[Exemption]:
         except ValueError:
             if not entry or any(c in entry for c in "/[]@ "):
                 raise ValueError(f"not a host name, address or network: {raw!r}") from None
-            exemptions.append(Exemption(host=entry.lower().rstrip("."), port=port))
+            exemptions.append(Exemption(host=canonical_host(entry), port=port))
         else:
             exemptions.append(Exemption(network=network, port=port))
     return exemptions

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from savevid.errors import ErrorCode, SavevidError
-from savevid.safety.addresses import Exemption, is_public, parse_exemptions
+from savevid.safety.addresses import (
+    Exemption,
+    canonical_host,
+    is_localhost,
+    is_public,
+    parse_exemptions,
+)
 
 AddrInfo = tuple[Any, ...]
 DEFAULT_PORTS = frozenset({80, 443})
@@ -60,8 +66,14 @@ class NetworkPolicy:
 
     def resolve(self, host: str, port: int) -> list[AddrInfo]:
         """The addresses of host that may be connected to; BlockedDestination if none."""
-        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-        allowed = [info for info in infos if self.allows(host, str(info[4][0]), port)]
+        # Judged by what the name means, whatever its notation: a resolver that does not know
+        # "LOCALHOST." or "app.localhost" must not turn a refusal into "host not found".
+        name = canonical_host(host)
+        if is_localhost(name):
+            infos = _loopback(port)
+        else:
+            infos = socket.getaddrinfo(name, port, 0, socket.SOCK_STREAM)
+        allowed = [info for info in infos if self.allows(name, str(info[4][0]), port)]
         if not allowed:
             shown = ", ".join(sorted({str(info[4][0]) for info in infos})) or host
             raise BlockedDestination(
@@ -69,6 +81,12 @@ class NetworkPolicy:
                 "connect there"
             )
         return allowed
+
+
+def _loopback(port: int) -> list[AddrInfo]:
+    """What ``localhost`` and its sub-domains are, by definition (RFC 6761): no resolver is asked."""
+    tcp = (socket.SOCK_STREAM, socket.IPPROTO_TCP, "")
+    return [(socket.AF_INET, *tcp, ("127.0.0.1", port)), (socket.AF_INET6, *tcp, ("::1", port, 0, 0))]
 
 
 # yt-dlp's request handlers whose connections pass through the guards below. Any other handler

@@ -60,6 +60,10 @@ def normalize_url(text: str) -> str:
         raise InvalidURLError(f"That link has a bad port: {_shorten(url)!r}.") from exc
     if not host:
         raise InvalidURLError(f"That link has no host name: {_shorten(url)!r}.")
+    try:
+        host.encode("idna")  # as every request will: an empty or over-long label cannot be sent
+    except UnicodeError:
+        raise InvalidURLError(f"That link has a bad host name: {_shorten(host)!r}.") from None
     if parts.username is not None or parts.password is not None:
         # user:password@ in a pasted link is a way to smuggle credentials or to disguise the host
         raise InvalidURLError("Links with a user name or password in them are not accepted.")

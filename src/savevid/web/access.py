@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from savevid.errors import ErrorCode, SavevidError
-from savevid.web.limits import client_key
+from savevid.web.limits import RateLimiter, client_key
 
 KEY_COOKIE = "savevid_key"
 OWNER_COOKIE = "savevid_owner"  # a random name per browser, so its list shows its own downloads
@@ -86,16 +86,30 @@ def presented_secret(request: Request) -> str | None:
     return request.cookies.get(KEY_COOKIE) or None
 
 
+def check_key(request: Request, secret: str) -> ApiKey:
+    """The server's key with this secret; Unauthorized if there is none.
+
+    The address's token is taken before the secret is compared: past the address's rate no guess
+    is tried at all (429), on any route. A right key gets the token back, since it counts against
+    its own rate; a wrong one keeps it spent.
+    """
+    limiter: RateLimiter = request.app.state.limiter
+    address = client_key(request, request.app.state.settings.trusted_proxies)
+    limiter.check(address)
+    key = find_key(request.app.state.api_keys, secret)
+    if key is None:
+        raise Unauthorized("This access key is not valid on this server.",
+                           hint="Check the key, or ask the server's owner for one.")  # fmt: skip
+    limiter.give_back(address)
+    return key
+
+
 def identify(request: Request) -> Caller:
     """The caller of this request; raises Unauthorized for a wrong key, or a missing required one."""
     settings = request.app.state.settings
-    keys: list[ApiKey] = request.app.state.api_keys
     secret = presented_secret(request)
     if secret is not None:
-        key = find_key(keys, secret)
-        if key is None:
-            raise Unauthorized("This access key is not valid on this server.",
-                               hint="Check the key, or ask the server's owner for one.")  # fmt: skip
+        key = check_key(request, secret)
         return Caller(limit_key=f"key:{key.name}", owner=f"key:{key.name}", key=key)
     if settings.auth_required:
         raise Unauthorized("This server needs an access key.", hint="Ask the server's owner for one.")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from savevid import service
 from savevid.config import Settings
@@ -21,9 +21,9 @@ from savevid.jobs.store import Job
 from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
-from savevid.web.access import KEY_COOKIE, Caller, Unauthorized, find_key, identify, keep_in_browser
+from savevid.web.access import KEY_COOKIE, Caller, check_key, identify, keep_in_browser
 from savevid.web.errors import error_body
-from savevid.web.limits import TooManyRequests, client_key
+from savevid.web.limits import TooManyRequests
 
 router = APIRouter(prefix="/api")
 
@@ -37,7 +37,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def limited(request: Request) -> Caller:
-    """The caller, after taking one of its requests per minute (429 past its limit)."""
+    """The caller, after taking one of its requests per minute (429 past its limit); a wrong key
+    has already spent one of its address's in ``identify``."""
     caller = identify(request)
     per_minute = caller.key.per_minute if caller.key else None
     request.app.state.limiter.check(caller.limit_key, per_minute=per_minute)
@@ -50,15 +51,21 @@ LimitedDep = Annotated[Caller, Depends(limited)]
 CallerDep = Annotated[Caller, Depends(identify)]
 
 
-class SessionRequest(BaseModel):
+class Body(BaseModel):
+    """A request body: a field the API does not have is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionRequest(Body):
     key: str = Field(min_length=1, max_length=512)
 
 
-class InfoRequest(BaseModel):
+class InfoRequest(Body):
     url: str = Field(max_length=MAX_URL_LENGTH)
 
 
-class DownloadRequest(BaseModel):
+class DownloadRequest(Body):
     url: str = Field(max_length=MAX_URL_LENGTH)
     quality: Quality = Quality.BEST
     audio_only: bool = False
@@ -94,10 +101,7 @@ def sites() -> list[dict[str, object]]:
 @router.post("/session", status_code=204, summary="Remember an access key in this browser (a cookie)")
 def open_session(body: SessionRequest, request: Request) -> Response:
     """For the page: EventSource and file links cannot send ``Authorization``, a cookie goes along."""
-    settings: Settings = request.app.state.settings
-    request.app.state.limiter.check(f"session:{client_key(request, settings.trusted_proxies)}")
-    if find_key(request.app.state.api_keys, body.key) is None:
-        raise Unauthorized("This access key is not valid on this server.")
+    check_key(request, body.key)
     reply = Response(status_code=204)
     keep_in_browser(reply, request, KEY_COOKIE, body.key)
     return reply

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -34,8 +37,22 @@ async def savevid_error(_: Request, error: Exception) -> JSONResponse:
 
 
 async def validation_error(_: Request, error: Exception) -> JSONResponse:
+    """400 ``bad_request`` for a missing or wrong value; 422 ``unknown_field`` for a field the API
+    does not have, since a client that sent it believes it asked for something it did not get."""
     assert isinstance(error, RequestValidationError)
+    unknown = [_where(problem) for problem in error.errors() if problem.get("type") == "extra_forbidden"]
+    if unknown:
+        names = ", ".join(f"'{name[:60]}'" for name in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        message = f"Unknown field{plural} {names}: the API has no such field{plural}."
+        return JSONResponse(error_body("unknown_field", message, "The API's fields are listed at /docs."),
+                            status_code=422)  # fmt: skip
     first = error.errors()[0] if error.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    where = _where(first)
     message = f"Bad request: {where + ': ' if where else ''}{first.get('msg', 'invalid input')}."
     return JSONResponse(error_body("bad_request", message), status_code=400)
+
+
+def _where(problem: Mapping[str, Any]) -> str:
+    """Where in the request a problem is: ``items.2``, not ``body.items.2``."""
+    return ".".join(str(part) for part in problem.get("loc", ()) if part != "body")

@@ -56,6 +56,13 @@ class RateLimiter:
             if len(self._buckets) > 100_000:  # forget the idle, so memory stays bounded
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 600}
 
+    def give_back(self, key: str) -> None:
+        """Return the token just taken for key: the request turned out to count elsewhere."""
+        with self._lock:
+            if key in self._buckets and self.per_minute > 0:
+                tokens, since = self._buckets[key]
+                self._buckets[key] = (min(float(self.per_minute), tokens + 1), since)
+
 
 class TooManyRequests(SavevidError):
     """This client asked too often; ``retry_after`` seconds until it may again."""
