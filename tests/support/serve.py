@@ -30,7 +30,7 @@ class ServeProcess:
         self.proc.send_signal(sig)
         return sent
 
-    def wait_exit(self, since: float, timeout: float = 60) -> float:
+    def wait_exit(self, since: float, timeout: float = 30) -> float:
         """Seconds from ``since`` until the process ended (it is killed after timeout)."""
         try:
             self.proc.wait(timeout)
