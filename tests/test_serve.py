@@ -291,6 +291,20 @@ def test_connections_over_the_cap_are_refused_and_logged_once(tmp_path: Path) ->
     assert log.count("refused") == 1, log
 
 
+def test_a_server_out_of_descriptors_says_so_once_and_recovers(tmp_path: Path) -> None:
+    with serving(tmp_path / "data", files=24, header_timeout="2") as server, ExitStack() as held:
+        for _ in range(40):  # more than it has descriptors for: accept() fails, again and again
+            held.enter_context(connect(server.base))
+        time.sleep(3)  # asyncio tries accept() again every second
+        held.close()
+        time.sleep(2.5)  # the idle ones it holds are dropped after the header timeout
+        with urllib.request.urlopen(f"{server.base}/healthz", timeout=5) as reply:
+            assert reply.status == 200
+    log = server.stderr()
+    assert log.count("refused") == 1 and "accept() failed" in log, log
+    assert "out of system resource" not in log, log
+
+
 def test_serve_raises_its_limit_of_open_files(tmp_path: Path) -> None:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     with open_files_limit(512), serving(tmp_path / "data") as server:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -45,16 +47,18 @@ class ServeProcess:
 
 
 @contextmanager
-def serving(data_dir: Path, **settings: str) -> Iterator[ServeProcess]:
-    """``savevid serve`` on a free port with these SAVEVID_* settings (names in lower case)."""
+def serving(data_dir: Path, *, files: int | None = None, **settings: str) -> Iterator[ServeProcess]:
+    """``savevid serve`` on a free port with these SAVEVID_* settings (names in lower case);
+    ``files``: its limit of open files, soft and hard."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAVEVID_")}
     env.update({f"SAVEVID_{name.upper()}": value for name, value in settings.items()})
+    limit = None if files is None else functools.partial(_limit_files, files)
     port = free_port()
     log = data_dir.parent / f"serve-{port}.log"
     with log.open("wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "savevid", "serve", "--port", str(port),
                                  "--data-dir", str(data_dir)], env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=err, preexec_fn=limit)  # fmt: skip
     server = ServeProcess(proc, f"http://127.0.0.1:{port}", log)
     try:
         deadline = time.monotonic() + 30
@@ -71,3 +75,7 @@ def serving(data_dir: Path, **settings: str) -> Iterator[ServeProcess]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _limit_files(files: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
