@@ -38,6 +38,16 @@ def test_retention_removes_old_files_then_the_oldest_over_budget(tmp_path: Path)
     assert queue.store.get(newer_fresh) is not None and job_folder(settings, newer_fresh).exists()
 
 
+def test_a_job_taken_as_the_queue_stops_stays_queued(tmp_path: Path) -> None:
+    queue = JobQueue(get_settings(data_dir=tmp_path, workers=1))
+    queue.start()
+    queue.stop()
+    job = queue.store.create("https://example.com/v", Choice())
+    queue._run(job.id)  # a worker that took it from the queue just as the server stopped
+    assert queue.store.get(job.id).state is JobState.QUEUED  # type: ignore[union-attr]
+    queue.store.close()
+
+
 def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
     with serving(tmp_path / "data") as server:
         assert (tmp_path / "data" / "jobs.db").exists()

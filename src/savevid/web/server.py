@@ -174,6 +174,8 @@ class Server(uvicorn.Server):
         stopping.start()
         for server in self.servers:
             server.close()
+        for sock in sockets or []:
+            sock.close()
         for connection in list(self.server_state.connections):
             connection.shutdown()  # idle ones close now; the rest after their response
         state = self.server_state
