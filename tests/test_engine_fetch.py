@@ -141,3 +141,22 @@ def test_a_cancelled_hls_download_resumes_after_the_last_whole_fragment(
     asked = [path for path, _ in origin.server.ranges if path.endswith(".ts")]
     assert asked.count("/media/hls_ts/360p/seg0.ts") == 1, asked
     assert all(asked.count(f"/media/hls_ts/360p/seg{n}.ts") <= 2 for n in range(4)), asked
+
+
+def test_a_cancelled_hls_download_closes_its_connections_at_once(
+    origin: Origin, tmp_path: Path, no_fallback: None
+) -> None:
+    segments = sorted((origin.server.media / "hls_ts/360p").glob("*.ts"))
+    for segment in segments:
+        origin.server.rates[f"/media/hls_ts/360p/{segment.name}"] = 50_000  # every fragment in flight
+    media = savevid.resolve(origin.url("/media/hls_ts/360p/index.m3u8"), SETTINGS)
+    cancel = threading.Event()
+
+    def on_progress(progress: Progress) -> None:
+        if origin.open_connections() >= min(4, len(segments)):
+            cancel.set()
+
+    with pytest.raises(SavevidError) as caught:
+        savevid.download(media, Choice(), tmp_path, on_progress, SETTINGS, cancel=cancel)
+    assert caught.value.code is ErrorCode.CANCELLED
+    assert origin.closed_within(1), f"{origin.open_connections()} still open after 1 s"

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from savevid.config import get_settings
@@ -16,6 +11,7 @@ from savevid.jobs.queue import JobQueue
 from savevid.jobs.runner import job_folder
 from savevid.jobs.store import JobState
 from savevid.models import Choice
+from support.serve import serving
 
 
 def finished(queue: JobQueue, size: int, age_hours: float) -> str:
@@ -42,30 +38,22 @@ def test_retention_removes_old_files_then_the_oldest_over_budget(tmp_path: Path)
     assert queue.store.get(newer_fresh) is not None and job_folder(settings, newer_fresh).exists()
 
 
+def test_a_job_taken_as_the_queue_stops_stays_queued(tmp_path: Path) -> None:
+    queue = JobQueue(get_settings(data_dir=tmp_path, workers=1))
+    queue.start()
+    queue.stop()
+    job = queue.store.create("https://example.com/v", Choice())
+    queue._run(job.id)  # a worker that took it from the queue just as the server stopped
+    assert queue.store.get(job.id).state is JobState.QUEUED  # type: ignore[union-attr]
+    queue.store.close()
+
+
 def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAVEVID_")}
-    proc = subprocess.Popen([sys.executable, "-m", "savevid", "serve", "--port", str(port),
-                             "--data-dir", str(tmp_path / "data")], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
-                    assert reply.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
-                time.sleep(0.2)
+    with serving(tmp_path / "data") as server:
         assert (tmp_path / "data" / "jobs.db").exists()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
+        server.wait_exit(server.signal(signal.SIGINT), timeout=20)
+    assert server.proc.returncode == 0, server.stderr()
+    assert "Traceback" not in server.stderr()
 
 
 def test_a_database_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> None:

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on")
     data_dir: Path = Field(default=Path("savevid-data"), description="Jobs database and files (serve)")
     workers: int = Field(default=2, ge=1, le=64, description="Downloads running at once (serve)")
+    shutdown_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds serve waits for open responses when asked to stop"
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a connection has to send a whole request (serve)"
+    )
+    max_connections: int = Field(default=1000, ge=1, description="Connections serve holds at once")
     retention_hours: float = Field(default=24.0, gt=0, description="Hours a finished file is kept")
     disk_budget_gb: float = Field(default=10.0, gt=0, description="GB of finished files kept at most")
     safe_network: bool | None = Field(

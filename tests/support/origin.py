@@ -222,6 +222,22 @@ class Origin:
         self._thread.start()
         return self
 
+    def open_connections(self) -> int:
+        """Connections to this origin that its clients have not closed (established on its side)."""
+        port, count = self.server.server_address[1], 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                count += int(local.rsplit(":", 1)[1], 16) == port and state == "01"  # ESTABLISHED
+        return count
+
+    def closed_within(self, seconds: float) -> bool:
+        """True once no client holds a connection open to this origin, within seconds."""
+        deadline = time.monotonic() + seconds
+        while self.open_connections() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.open_connections() == 0
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()

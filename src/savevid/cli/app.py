@@ -281,9 +281,8 @@ def serve(
     workers: Annotated[int | None, typer.Option("--workers", help="Downloads at once.")] = None,
 ) -> None:
     """Start the web page and the HTTP API (http://127.0.0.1:8000 by default)."""
-    import uvicorn
-
-    from savevid.web.app import create_app
+    from savevid.web import server
+    from savevid.web.app import create_app, stop
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
     try:
@@ -291,7 +290,7 @@ def serve(
     except ValueError as exc:  # a setting that cannot be used, said plainly
         raise typer.BadParameter(str(exc)) from exc
     stderr.print(f"savevid is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+    server.serve(web, settings, on_stop=lambda: stop(web))
 
 
 def main() -> None:

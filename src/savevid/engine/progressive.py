@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from savevid.engine.options import Counter, EngineOptions, check_size
+from savevid.engine.options import Counter, EngineOptions, TooLarge, check_size
 from savevid.engine.pieces import Piece, PieceTable
 from savevid.engine.retry import Cancelled, pause
 from savevid.engine.speed import SpeedMeter
@@ -89,13 +89,16 @@ class ProgressiveDownload:
             self._single_stream(first)
             return
         rng = first.content_range
-        if rng is not None:
-            check_size(rng.total, self.options)  # the size the server announces
         if rng is None or rng.total is None or (state and state.get("total") != rng.total):
             self.transport.release(first)
             if state:
                 raise OriginChanged
             raise TransferError("the server sent no usable Content-Range", retryable=False)
+        try:
+            check_size(rng.total, self.options)  # the size the server announces
+        except TooLarge:
+            self.transport.release(first)  # now, not when the garbage collector finds it
+            raise
         self._validator = _validator(first) or (state or {}).get("validator")
         pieces = [tuple(p) for p in state["pieces"]] if state else [(0, 0, rng.total)]
         table = PieceTable(rng.total, pieces, self.options.min_piece)

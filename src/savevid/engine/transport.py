@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Body:
     def __init__(self, response: Any, slot: threading.BoundedSemaphore | None = None) -> None:
         self._response = response
         self._slot = slot
+        self._socket = _socket_of(response)
         self.status: int = response.status
         self.headers: Mapping[str, str] = response.headers
         self.url: str = response.url
@@ -108,6 +110,27 @@ class Body:
         slot, self._slot = self._slot, None
         if slot is not None:
             slot.release()
+
+    def abort(self) -> None:
+        """Cut the connection now, while another thread may be reading it, then close it.
+
+        Closing alone is not enough then: the HTTP library may hand the connection back to its
+        pool, open and half-read, and a thread blocked in a read keeps the socket alive. Shutting
+        the socket down wakes that read and tells the server at once.
+        """
+        if self._socket is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                self._socket.shutdown(socket.SHUT_RDWR)
+        self.close()
+
+
+def _socket_of(response: Any) -> socket.socket | None:
+    """The socket under a yt-dlp response: urllib3's (the requests handler) or http.client's."""
+    raw = getattr(response, "fp", None)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)  # urllib3.HTTPResponse
+    if sock is None:  # http.client.HTTPResponse (the urllib handler): its reader's socket
+        sock = getattr(getattr(getattr(raw, "fp", None), "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _reader(response: Any) -> Callable[[int], bytes]:
@@ -143,7 +166,7 @@ class Transport:
             slot = self._slots.setdefault(host, threading.BoundedSemaphore(self._per_host))
         while not slot.acquire(timeout=0.1):
             if self._closed.is_set():
-                raise TransferError("the download was stopped", retryable=False)
+                raise _stopped()
         return slot
 
     def open(self, url: str, headers: Mapping[str, str] | None = None, *, impersonate: Any = None) -> Body:
@@ -170,8 +193,11 @@ class Transport:
             slot.release()
             raise
         with self._lock:
-            self._open.add(body)
-        return body
+            if not self._closed.is_set():
+                self._open.add(body)
+                return body
+        body.abort()  # opened while close_all ran: it would otherwise stream on
+        raise _stopped()
 
     def release(self, body: Body) -> None:
         """Close a body opened by this transport."""
@@ -196,9 +222,14 @@ class Transport:
             self.release(body)
 
     def close_all(self) -> None:
-        """Close every open body, so threads blocked on them return (used on cancellation)."""
-        self._closed.set()
+        """Cut every open connection, so threads blocked on them return, and open no more (used on
+        cancellation)."""
         with self._lock:
+            self._closed.set()
             bodies, self._open = list(self._open), set()
         for body in bodies:
-            body.close()
+            body.abort()
+
+
+def _stopped() -> TransferError:
+    return TransferError("the download was stopped", retryable=False)

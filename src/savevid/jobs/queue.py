@@ -42,10 +42,13 @@ class JobQueue:
         self._lock = threading.Lock()
         self._consumer: Any = None
         self._stop = threading.Event()
+        self._stop_by: float | None = None  # when stop() stops waiting for the workers
 
     def _run(self, job_id: str) -> None:
         cancel = threading.Event()
         with self._lock:
+            if self._stop.is_set():  # taken just as the server stops: it stays queued for the next start
+                return
             self._cancels[job_id] = cancel
         try:
             run_job(job_id, self.store, self.settings, cancel, self._stop)
@@ -95,13 +98,20 @@ class JobQueue:
         threading.Thread(target=self._clean_loop, daemon=True, name="retention").start()
 
     def stop(self) -> None:
-        """Stop the workers: running downloads stop and resume after the next start."""
-        self._stop.set()
+        """Stop the workers: no job starts, running downloads stop and resume after the next start.
+
+        Waits for the workers until ``shutdown_timeout`` seconds after the first call at most.
+        """
         with self._lock:
+            self._stop.set()
             cancels = list(self._cancels.values())
+            if self._stop_by is None:
+                self._stop_by = time.monotonic() + self.settings.shutdown_timeout
+            stop_by = self._stop_by
         for cancel in cancels:
             cancel.set()
         if self._consumer is not None:
+            self._consumer.shutdown_timeout = max(0.0, stop_by - time.monotonic())
             self._consumer.stop(graceful=True)
 
     def _clean_loop(self) -> None:

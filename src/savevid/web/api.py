@@ -155,9 +155,11 @@ def get_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object
 async def download_events(job_id: str, queue: QueueDep, request: Request, _: CallerDep) -> StreamingResponse:
     _job(queue, job_id)
 
+    stopping = request.app.state.stopping  # the server is shutting down: the stream ends
+
     async def stream() -> AsyncIterator[str]:
         last = None
-        while not await request.is_disconnected():
+        while not stopping.is_set() and not await request.is_disconnected():
             job = queue.store.get(job_id)
             if job is None:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,13 @@ def _metrics(queue: JobQueue) -> bytes:
     return generate_latest(registry)
 
 
+def stop(app: FastAPI) -> None:
+    """Begin the app's end: event streams close, no job starts, running downloads stop (and
+    resume after the next start). Returns when the workers stopped, or after the shutdown timeout."""
+    app.state.stopping.set()
+    app.state.queue.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web app; its job queue starts and stops with it. A ValueError names a bad setting."""
     settings = settings or get_settings()
@@ -52,17 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     queue = JobQueue(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         if settings.safe_network is not False:  # a server fetches what strangers paste
             network.install(policy)
         queue.start()
         yield
-        queue.stop()
+        stop(running)
         network.uninstall()
 
     app = FastAPI(title="savevid", version=__version__, lifespan=lifespan,
                   description="Paste a video link, get the file.")  # fmt: skip
     app.state.settings, app.state.queue = settings, queue
+    app.state.stopping = threading.Event()  # set when the server starts to stop
     app.state.limiter = RateLimiter(settings.requests_per_minute)
     app.state.api_keys = api_keys
     if settings.cors_origins:  # closed unless the operator names the pages that may call the API
