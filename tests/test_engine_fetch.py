@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +162,43 @@ def test_a_cancelled_hls_download_closes_its_connections_at_once(
         savevid.download(media, Choice(), tmp_path, on_progress, SETTINGS, cancel=cancel)
     assert caught.value.code is ErrorCode.CANCELLED
     assert origin.closed_within(1), f"{origin.open_connections()} still open after 1 s"
+
+
+class RecordingYdl:
+    """A YoutubeDL whose urlopen notes each request's impersonation target, then sends it without
+    one (no impersonating request handler is installed here)."""
+
+    def __init__(self, ydl: Any) -> None:
+        self.ydl, self.seen = ydl, []  # type: ignore[var-annotated]
+
+    def urlopen(self, request: Any) -> Any:
+        self.seen.append((request.url, request.extensions.pop("impersonate", None)))
+        return self.ydl.urlopen(request)
+
+
+@pytest.mark.parametrize(
+    "path", ["/media/progressive.mp4", "/media/hls_aes/index.m3u8", "/media/dash/manifest.mpd"]
+)
+def test_every_request_of_a_format_carries_the_extractors_impersonation(
+    origin: Origin, tmp_path: Path, path: str
+) -> None:
+    from yt_dlp.networking.impersonate import ImpersonateTarget
+
+    from savevid.engine.fetch import ItemFetch
+    from savevid.engine.ffmpeg import find_ffmpeg
+    from savevid.engine.options import EngineOptions
+    from savevid.resolve.ydl import open_ydl
+
+    target = ImpersonateTarget("chrome")
+    media = savevid.resolve(origin.url(path), SETTINGS)
+    with open_ydl(SETTINGS, playlist=False) as ydl:
+        selected = ydl.process_ie_result(copy.deepcopy(media.info), download=False)
+        for fmt in selected.get("requested_formats") or [selected]:
+            fmt["impersonate"] = target  # as an extractor that needs a browser's TLS sets it
+        recorder = RecordingYdl(ydl)
+        fetch = ItemFetch(recorder, tmp_path, EngineOptions(), 5, find_ffmpeg(), None, threading.Event())
+        result = fetch.run(selected)
+    assert probe(result).has_video_and_audio
+    urls = {url.rsplit("/", 1)[-1] for url, _ in recorder.seen}
+    assert len(recorder.seen) >= (1 if path.endswith(".mp4") else 4), urls  # playlist, key, fragments
+    assert all(seen == target for _, seen in recorder.seen), recorder.seen

@@ -90,14 +90,16 @@ class ItemFetch:
         fmt = part.fmt
         headers = {str(k): str(v) for k, v in (fmt.get("http_headers") or {}).items()}
         args = (self.transport, self.options, part.counter, self.stop)
+        impersonate = fmt.get("impersonate")  # every request of the format carries it
         if fmt["protocol"] == "m3u8_native":
-            text = self.transport.read_all(fmt["url"], headers, limit=MAX_PLAYLIST_BYTES)
+            text = self.transport.read_all(fmt["url"], headers, limit=MAX_PLAYLIST_BYTES,
+                                           impersonate=impersonate)  # fmt: skip
             fragments = parse_media_playlist(text.decode("utf-8", "replace"), fmt["url"])
-            return FragmentDownload(fragments, headers, part.path, *args)
+            return FragmentDownload(fragments, headers, part.path, *args, impersonate=impersonate)
         if fmt["protocol"] == "http_dash_segments":
-            return FragmentDownload(dash_fragments(fmt), headers, part.path, *args)
+            return FragmentDownload(dash_fragments(fmt), headers, part.path, *args, impersonate=impersonate)
         chunk = (fmt.get("downloader_options") or {}).get("http_chunk_size")
-        source = Source(fmt["url"], headers, fmt.get("impersonate"), int(chunk) if chunk else None)
+        source = Source(fmt["url"], headers, impersonate, int(chunk) if chunk else None)
         return ProgressiveDownload(source, part.path, *args)
 
     def _run_all(self, parts: list[Part], runners: list[Runner]) -> None:

@@ -12,7 +12,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from yt_dlp.aes import aes_cbc_decrypt_bytes
 
@@ -48,8 +48,10 @@ class FragmentDownload:
     def __init__(
         self, fragments: list[Fragment], headers: dict[str, str], path: Path,
         transport: Transport, options: EngineOptions, counter: Counter, cancel: threading.Event,
+        *, impersonate: Any = None,
     ) -> None:  # fmt: skip
         self.fragments, self.headers, self.path = fragments, headers, path
+        self.impersonate = impersonate  # the extractor's choice, for fragments and keys alike
         self.transport, self.options, self.counter = transport, options, counter
         self.cancel = cancel
         self._stop = threading.Event()  # set when the download ends, to stop fetches in flight
@@ -110,7 +112,8 @@ class FragmentDownload:
         def attempt() -> bytes:
             if self._stop.is_set() or self.cancel.is_set():
                 raise Cancelled
-            data = self.transport.read_all(fragment.url, headers, limit=MAX_FRAGMENT_BYTES)
+            data = self.transport.read_all(fragment.url, headers, limit=MAX_FRAGMENT_BYTES,
+                                           impersonate=self.impersonate)  # fmt: skip
             if fragment.byte_range and len(data) != fragment.byte_range[1] - fragment.byte_range[0]:
                 raise TransferError(f"fragment {index} has {len(data)} bytes, not the range asked")
             return self._decrypt(data, fragment.key) if fragment.key else data
@@ -129,7 +132,8 @@ class FragmentDownload:
     def _key(self, url: str) -> bytes:
         with self._keys_lock:
             if url not in self._keys:
-                key = self.transport.read_all(url, self.headers, limit=MAX_KEY_BYTES)
+                key = self.transport.read_all(url, self.headers, limit=MAX_KEY_BYTES,
+                                              impersonate=self.impersonate)  # fmt: skip
                 if len(key) != 16:
                     raise TransferError(f"the AES-128 key has {len(key)} bytes, not 16",
                                         retryable=False)  # fmt: skip

@@ -205,9 +205,11 @@ class Transport:
         with self._lock:
             self._open.discard(body)
 
-    def read_all(self, url: str, headers: Mapping[str, str] | None = None, *, limit: int) -> bytes:
+    def read_all(
+        self, url: str, headers: Mapping[str, str] | None = None, *, limit: int, impersonate: Any = None
+    ) -> bytes:
         """A whole (small) body: a playlist, a key, a fragment; TransferError past limit bytes."""
-        body = self.open(url, headers)
+        body = self.open(url, headers, impersonate=impersonate)
         try:
             chunks, size = [], 0
             while chunk := body.read(1 << 20):
