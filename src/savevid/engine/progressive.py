@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
@@ -159,8 +160,7 @@ class ProgressiveDownload:
     def _parallel(self, table: PieceTable, first: Body, first_start: int) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if os.fstat(fd).st_size != table.total:
-                os.ftruncate(fd, table.total)
+            reserve(fd, table.total, table.snapshot())
             self.counter.set(table.done, table.total)
             self._run_workers(table, fd, first, first_start)
             if not table.complete:
@@ -298,6 +298,27 @@ class ProgressiveDownload:
                 table.advance(piece, size)
             if size < len(chunk):
                 return  # the rest of this response belongs to another piece now
+
+
+def reserve(fd: int, total: int, pieces: list[tuple[int, int, int]]) -> None:
+    """Size the file to total and claim the disk blocks its unfinished pieces will need.
+
+    A full disk then fails here (ENOSPC), before any byte is fetched, rather than halfway.
+    A resumed file claims only what its pieces still miss. Where the filesystem cannot
+    allocate ahead, the file is only sized (sparse), and a full disk shows in the writes.
+    """
+    if os.fstat(fd).st_size != total:
+        os.ftruncate(fd, total)
+    allocate = getattr(os, "posix_fallocate", None)  # not on macOS or Windows
+    for _, pos, end in pieces:
+        if allocate is None or pos >= end:
+            continue
+        try:
+            allocate(fd, pos, end - pos)
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            return
 
 
 def _validator(body: Body) -> str | None:

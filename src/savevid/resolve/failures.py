@@ -18,7 +18,7 @@ from yt_dlp.utils import (
 
 from savevid.engine.options import TooLarge
 from savevid.engine.transport import TransferError
-from savevid.errors import ErrorCode, SavevidError
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
 from savevid.safety.network import BlockedDestination
 
 log = logging.getLogger("savevid")
@@ -136,6 +136,8 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     too_large = next((link for link in chain if isinstance(link, TooLarge)), None)
     if too_large is not None:
         return SavevidError(f"This download is too large: {too_large}.", code=ErrorCode.TOO_LARGE)
+    if any(is_disk_full(link) for link in chain):  # a write anywhere: engine, yt-dlp, ffmpeg, a move
+        return StorageFullError()
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
     if blocked is not None:  # the network rules of this server, wherever the request came from
         return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,

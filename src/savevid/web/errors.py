@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from savevid.errors import ErrorCode, SavevidError
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+
+log = logging.getLogger("savevid.web")
 
 _STATUS = {ErrorCode.NETWORK: 502, ErrorCode.RATE_LIMITED: 503, ErrorCode.INTERNAL: 500,
            ErrorCode.FFMPEG_MISSING: 500,
@@ -39,3 +43,14 @@ async def validation_error(_: Request, error: Exception) -> JSONResponse:
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     message = f"Bad request: {where + ': ' if where else ''}{first.get('msg', 'invalid input')}."
     return JSONResponse(error_body("bad_request", message), status_code=400)
+
+
+async def storage_error(request: Request, error: Exception) -> JSONResponse:
+    """A write of the server's own that failed (the jobs database, the queue, a file): on a full
+    disk ``507 storage_full``, else ``500 internal``; JSON either way, and the server stays up."""
+    if is_disk_full(error):
+        log.warning("%s %s: %s", request.method, request.url.path, error)
+        return await savevid_error(request, StorageFullError())
+    log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    return JSONResponse(error_body(ErrorCode.INTERNAL.value, "Something went wrong inside savevid."),
+                        status_code=500)  # fmt: skip
