@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import random
 import threading
@@ -19,6 +20,7 @@ from savevid.engine.retry import Cancelled
 from savevid.engine.state import load_state
 from savevid.engine.transport import Body, TransferError, Transport
 from savevid.resolve.ydl import open_ydl
+from support.disk import small_disk
 from support.faults import FAULTS, FaultyFile
 from support.origin import Origin
 
@@ -212,3 +214,16 @@ def test_a_server_without_range_is_held_to_the_quota_while_streaming(
     file = FaultyFile(DATA, "ignore-range", faulty=range(1000))
     with pytest.raises(TooLarge):
         download(serve(origin, file), options=replace(OPTIONS, max_bytes=len(DATA) // 2))
+
+
+def test_a_file_larger_than_the_disk_fails_before_its_bytes_are_fetched(
+    origin: Origin, transport: Transport, tmp_path: Path
+) -> None:
+    file = FaultyFile(random.Random(9).randbytes(6 << 20))
+    file.rate = 512 * KiB  # per connection: a refusal only after the writes would take seconds
+    with small_disk(tmp_path / "disk", 4 << 20) as disk, pytest.raises(OSError) as raised:
+        ProgressiveDownload(Source(serve(origin, file), {}), disk.path / "file.bin", transport, OPTIONS,
+                            Counter(), threading.Event()).run()  # fmt: skip
+    # A real tmpfs refuses the allocation (ENOSPC); the stand-in's file-size limit refuses the size.
+    assert raised.value.errno == (errno.ENOSPC if disk.mounted else errno.EFBIG), disk.kind
+    assert file.sent < 256 * KiB

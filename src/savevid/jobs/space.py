@@ -44,6 +44,7 @@ class SpaceLedger:
         self.data_dir = data_dir
         self._claims: dict[str, _Claim] = {}
         self._lock = threading.Lock()
+        self._planning = threading.Lock()
 
     def reserve(self) -> int:
         """Bytes kept free for the system and the jobs database: 5 % of the disk, at most 1 GiB."""
@@ -70,16 +71,17 @@ class SpaceLedger:
 
     def plan(self, job_id: str, size: int) -> None:
         """Record the size a running job will write; StorageFullError when it does not fit."""
-        with self._lock:
-            claim = self._claims.get(job_id)
-            if claim is None or claim.planned == size:
-                return
-        room = self.room(job_id)
-        if size > room:
-            raise StorageFullError(f"This download needs {size / 1e6:.0f} MB and this server has "
-                                   f"{max(room, 0) / 1e6:.0f} MB free right now.")  # fmt: skip
-        with self._lock:
-            claim.planned = size
+        with self._planning:  # one at a time: two jobs planning at once each see the other
+            with self._lock:
+                claim = self._claims.get(job_id)
+                if claim is None or claim.planned == size:
+                    return
+            room = self.room(job_id)
+            if size > room:
+                raise StorageFullError(f"This download needs {size / 1e6:.0f} MB and this server has "
+                                       f"{max(room, 0) / 1e6:.0f} MB free right now.")  # fmt: skip
+            with self._lock:
+                claim.planned = size
 
     def release(self, job_id: str) -> None:
         """The job ended: what it did not write is no longer promised."""
