@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from savevid.errors import StorageFullError
+import savevid
+from savevid.config import get_settings
+from savevid.engine import fetch
+from savevid.engine.ffmpeg import find_ffmpeg
+from savevid.engine.mux import Input, mux
+from savevid.errors import ErrorCode, SavevidError, StorageFullError
 from savevid.jobs.queue import JobQueue
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import JobState
@@ -26,6 +31,7 @@ from support.origin import Origin
 from support.probe import probe
 from test_api import make_settings, wait_final
 
+KiB = 1024
 BIG = 15 * MiB  # two fit on the small disk, a third does not
 DISK = 40 * MiB  # less a reserve of 5 %: 38 MiB of room
 
@@ -96,7 +102,7 @@ def test_downloads_that_together_outgrow_the_disk_all_end_and_say_why(
     assert not any(reader.is_alive() for reader in readers), "an event stream did not end"
     assert all(states and states[-1] in ("done", "failed") for states in streams.values()), streams
     assert {code for state, code in outcome if state == "failed"} == {"storage_full"}, outcome
-    assert [state for state, _ in outcome].count("done") == 2, outcome
+    assert [state for state, _ in outcome].count("done") == 2, outcome  # the two that fit
     failed = [job for job in ended if job["state"] == "failed"]
     assert all("Try again later" in str(job["error_message"]) for job in failed)
     assert not any((disk.path / "data" / "files" / str(job["id"])).exists() for job in failed)
@@ -198,3 +204,32 @@ def test_the_reaper_ends_a_job_left_running_with_no_worker(client: TestClient, o
     job = client.get(f"/api/downloads/{orphan.id}").json()
     assert job["state"] == "failed" and "without recording" in job["error_message"]
     assert wait_final(client, live)["state"] == "done"
+
+
+@pytest.mark.parametrize("where", ["engine-progressive", "engine-fragments", "yt-dlp-downloader"])
+def test_a_write_that_meets_a_full_disk_says_so(
+    origin: Origin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "yt-dlp-downloader":  # a format only yt-dlp's own downloader takes
+        monkeypatch.setattr(fetch, "is_native", lambda _: False)
+    path = "/media/hls_ts/360p/index.m3u8" if where == "engine-fragments" else "/media/progressive.mp4"
+    settings = get_settings(retries=1, fragment_retries=1, socket_timeout=5)
+    media = savevid.resolve(origin.url(path), settings)
+    with small_disk(tmp_path / "disk", 256 * KiB) as disk, pytest.raises(SavevidError) as caught:
+        savevid.download(media, dest=disk.path, settings=settings)  # a file of 600 kB and more
+    # A real tmpfs runs out of space (ENOSPC); the stand-in's file-size limit answers EFBIG, which
+    # no amount of free space would cure: too_large.
+    expected = ErrorCode.STORAGE_FULL if disk.mounted else ErrorCode.TOO_LARGE
+    assert caught.value.code is expected, (disk.kind, caught.value)
+    assert list(disk.path.iterdir()) == [], "the partial files were left behind"
+
+
+def test_ffmpeg_writing_to_a_full_disk_is_storage_full(media_dir: Path, tmp_path: Path) -> None:
+    # ffmpeg's output, in the work folder, written to a device that is always full (ENOSPC).
+    (tmp_path / "media.muxing.mp4").symlink_to("/dev/full")
+    inputs = [
+        Input(media_dir / "video-only.mp4", True, False),
+        Input(media_dir / "audio-only.m4a", False, True),
+    ]
+    with pytest.raises(StorageFullError):
+        mux(find_ffmpeg(), inputs, tmp_path / "media.mp4")

@@ -1,8 +1,9 @@
 """A small filesystem for tests: a real tmpfs where this process may mount one, else a stand-in.
 
-The stand-in (no root, or mounts not allowed): ``shutil.disk_usage`` reports the size asked for,
-less what the files under the folder take, and a file-size limit (RLIMIT_FSIZE) makes a write
-past that size fail for real, with EFBIG (the kernel's answer to that limit), not ENOSPC.
+The stand-in (no root, or mounts not allowed): ``shutil.disk_usage`` and ``os.fstatvfs`` report
+the size asked for, less what the files under the folder take, and a file-size limit
+(RLIMIT_FSIZE) makes a write past that size fail for real, with EFBIG (the kernel's answer to
+that limit), not ENOSPC. Its "full disk" is seen only by code that asks how much is free.
 ``SAVEVID_TEST_DISK=stand-in`` picks the stand-in even where a mount would work.
 """
 
@@ -69,22 +70,29 @@ def _mount(path: Path, size: int) -> bool:
 
 @contextlib.contextmanager
 def _stand_in(path: Path, size: int) -> Iterator[None]:
-    real = shutil.disk_usage
+    real_usage, real_fstatvfs = shutil.disk_usage, os.fstatvfs
+    inside = path.resolve()
 
     def disk_usage(where: Any) -> Any:
-        if Path(where).resolve().is_relative_to(path.resolve()):
-            used = on_disk(path)
-            return shutil._ntuple_diskusage(size, used, max(0, size - used))  # type: ignore[attr-defined]
-        return real(where)
+        if not Path(where).resolve().is_relative_to(inside):
+            return real_usage(where)
+        used = on_disk(path)
+        return shutil._ntuple_diskusage(size, used, max(0, size - used))  # type: ignore[attr-defined]
+
+    def fstatvfs(fd: int) -> os.statvfs_result:
+        if not Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(inside):
+            return real_fstatvfs(fd)
+        free = disk_usage(path).free // 4096
+        return os.statvfs_result((4096, 4096, size // 4096, free, free, 1 << 20, 1 << 20, 1 << 20, 0, 255))
 
     limits = resource.getrlimit(resource.RLIMIT_FSIZE)
     handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a killed process
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, limits[1]))
-    shutil.disk_usage = disk_usage  # type: ignore[assignment]
+    shutil.disk_usage, os.fstatvfs = disk_usage, fstatvfs  # type: ignore[assignment]
     try:
         yield
     finally:
-        shutil.disk_usage = real
+        shutil.disk_usage, os.fstatvfs = real_usage, real_fstatvfs
         resource.setrlimit(resource.RLIMIT_FSIZE, limits)
         signal.signal(signal.SIGXFSZ, handler)
 

@@ -19,6 +19,7 @@ from savevid.engine.state import clear_state, load_state, save_state
 from savevid.engine.transport import Body, TransferError, Transport, with_retries
 
 log = logging.getLogger("savevid.engine")
+_ALLOCATING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -310,15 +311,27 @@ def reserve(fd: int, total: int, pieces: list[tuple[int, int, int]]) -> None:
     if os.fstat(fd).st_size != total:
         os.ftruncate(fd, total)
     allocate = getattr(os, "posix_fallocate", None)  # not on macOS or Windows
-    for _, pos, end in pieces:
-        if allocate is None or pos >= end:
-            continue
-        try:
-            allocate(fd, pos, end - pos)
-        except OSError as error:
-            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
-                raise
-            return
+    # One file at a time: two that do not both fit would otherwise both fail, each half allocated.
+    with _ALLOCATING:
+        _check_room(fd, total)
+        for _, pos, end in pieces:
+            if allocate is None or pos >= end:
+                continue
+            try:
+                allocate(fd, pos, end - pos)
+            except OSError as error:
+                if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                    raise
+                return
+
+
+def _check_room(fd: int, total: int) -> None:
+    # Refused from the free count, not by filling the disk up to the last block and undoing it:
+    # meanwhile every other write (other downloads' state, the jobs database) would fail too.
+    missing = total - os.fstat(fd).st_blocks * 512  # what the file does not hold yet
+    disk = os.fstatvfs(fd)
+    if missing > disk.f_bavail * disk.f_frsize:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _validator(body: Body) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from collections.abc import Iterator
@@ -138,6 +139,10 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
         return SavevidError(f"This download is too large: {too_large}.", code=ErrorCode.TOO_LARGE)
     if any(is_disk_full(link) for link in chain):  # a write anywhere: engine, yt-dlp, ffmpeg, a move
         return StorageFullError()
+    if any(isinstance(link, OSError) and link.errno == errno.EFBIG for link in chain):
+        # The server's file-size limit (ulimit -f) or its filesystem's largest file: space will not help.
+        return SavevidError("This download is larger than this server can store as one file.",
+                            code=ErrorCode.TOO_LARGE)  # fmt: skip
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
     if blocked is not None:  # the network rules of this server, wherever the request came from
         return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,
