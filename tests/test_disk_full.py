@@ -233,3 +233,20 @@ def test_ffmpeg_writing_to_a_full_disk_is_storage_full(media_dir: Path, tmp_path
     ]
     with pytest.raises(StorageFullError):
         mux(find_ffmpeg(), inputs, tmp_path / "media.mp4")
+
+
+def test_a_job_whose_queueing_failed_is_not_left_waiting(client: TestClient, origin: Origin) -> None:
+    queue: JobQueue = client.app.state.queue  # type: ignore[attr-defined]
+    task = queue._task
+
+    def full(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    queue._task = full
+    reply = client.post("/api/downloads", json={"url": origin.url("/media/progressive.mp4")})
+    assert reply.status_code == 507 and reply.json()["code"] == "storage_full", reply.text
+    assert client.get("/api/downloads").json() == []  # the asker was told; nothing waits for nothing
+    queue._task = task
+    lost = queue.store.create(origin.url("/media/progressive.mp4"), Choice(), owner="nobody")
+    queue.reap()  # a queued job with no task (its row written, the queue's write failed) runs
+    assert wait_final(client, lost.id)["state"] == "done"

@@ -134,7 +134,9 @@ class JobQueue:
 
     def reap(self) -> list[str]:
         """Fail the jobs left in a running state with no worker of this process on them (their
-        worker could not record how they ended); the ids of the jobs it finished."""
+        worker could not record how they ended); the ids of the jobs it finished. Queued jobs
+        that the queue lost (its write failed) are queued again."""
+        self._requeue_lost()
         reaped = []
         for job in self.store.in_states(*RUNNING):
             with self._lock:  # a worker registers here before it claims a job: none can start now
@@ -147,6 +149,14 @@ class JobQueue:
                                   error_message=STOPPED)  # fmt: skip
             reaped.append(job.id)
         return reaped
+
+    def _requeue_lost(self) -> None:
+        waiting = {task.args[0] for task in self.huey.pending() if task.args}
+        for job in self.store.in_states(JobState.QUEUED):
+            with self._lock:
+                lost = job.id not in self._cancels and job.id not in waiting
+            if lost:  # a job runs once (JobStore.claim): queuing it twice by a race is harmless
+                self._task(job.id)
 
     def clean(self) -> None:
         """Remove finished files past their time, then the oldest until under the disk budget."""
