@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import random
 import threading
@@ -19,6 +20,7 @@ from savevid.engine.retry import Cancelled
 from savevid.engine.state import load_state
 from savevid.engine.transport import Body, TransferError, Transport
 from savevid.resolve.ydl import open_ydl
+from support.disk import small_disk
 from support.faults import FAULTS, FaultyFile
 from support.origin import Origin, Reply
 
@@ -282,3 +284,16 @@ def test_a_connection_that_opens_while_cancelling_is_cut(origin: Origin, transpo
     thread.join(5)
     assert [type(o) for o in outcome] == [TransferError]  # not a body that streams on
     assert origin.closed_within(1), f"{origin.open_connections()} still open after 1 s"
+
+
+def test_a_file_larger_than_the_disk_fails_before_its_bytes_are_fetched(
+    origin: Origin, transport: Transport, tmp_path: Path
+) -> None:
+    file = FaultyFile(random.Random(9).randbytes(6 << 20))
+    file.rate = 512 * KiB  # per connection: a refusal only after the writes would take seconds
+    with small_disk(tmp_path / "disk", 4 << 20) as disk, pytest.raises(OSError) as raised:
+        ProgressiveDownload(Source(serve(origin, file), {}), disk.path / "file.bin", transport, OPTIONS,
+                            Counter(), threading.Event()).run()  # fmt: skip
+    # A real tmpfs refuses the allocation (ENOSPC); the stand-in's file-size limit refuses the size.
+    assert raised.value.errno == (errno.ENOSPC if disk.mounted else errno.EFBIG), disk.kind
+    assert file.sent < 256 * KiB

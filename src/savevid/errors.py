@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import StrEnum
 
 
@@ -94,3 +95,30 @@ class FFmpegMissingError(SavevidError):
     """No ffmpeg binary could be found to merge or convert."""
 
     code = ErrorCode.FFMPEG_MISSING
+
+
+class StorageFullError(SavevidError):
+    """The server has no room for this download right now (its disk, its quota, or its reserve)."""
+
+    code = ErrorCode.STORAGE_FULL
+
+    def __init__(self, message: str = "This server is out of storage space right now.") -> None:
+        super().__init__(message, hint="Try again later.")
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# The same conditions in the words of the OS, ffmpeg's stderr, and SQLite (SQLITE_FULL).
+_FULL_WORDS = ("no space left on device", "disk quota exceeded", "database or disk is full")
+
+
+def says_disk_full(text: str) -> bool:
+    """True when a message (an error's, or a tool's output) says a disk or quota is full."""
+    text = text.lower()
+    return any(words in text for words in _FULL_WORDS)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True when error is ENOSPC or EDQUOT, or says so (SQLite's SQLITE_FULL has only words)."""
+    if isinstance(error, OSError) and error.errno in _FULL_ERRNOS:
+        return True
+    return says_disk_full(str(error))

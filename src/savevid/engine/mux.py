@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from savevid.errors import ErrorCode, SavevidError
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, says_disk_full
 
 # Container names ffmpeg wants for our extensions; MP4-like ones get their index up front.
 MUXERS = {"mp4": "mp4", "m4a": "ipod", "mov": "mov", "mkv": "matroska", "webm": "webm",
@@ -53,6 +53,8 @@ def mux(ffmpeg: Path, inputs: list[Input], output: Path) -> Path:
     if done.returncode != 0 or not partial.is_file():
         partial.unlink(missing_ok=True)
         reason = (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
+        if says_disk_full(done.stderr):
+            raise StorageFullError
         raise SavevidError(f"Merging the streams failed: {reason}", code=ErrorCode.PROCESSING_FAILED)
     os.replace(partial, output)
     return output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
@@ -18,6 +19,7 @@ from savevid.engine.state import clear_state, load_state, save_state
 from savevid.engine.transport import Body, TransferError, Transport, with_retries
 
 log = logging.getLogger("savevid.engine")
+_ALLOCATING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,7 @@ class ProgressiveDownload:
     def _parallel(self, table: PieceTable, first: Body, first_start: int) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if os.fstat(fd).st_size != table.total:
-                os.ftruncate(fd, table.total)
+            reserve(fd, table.total, table.snapshot())
             self.counter.set(table.done, table.total)
             self._run_workers(table, fd, first, first_start)
             if not table.complete:
@@ -301,6 +302,39 @@ class ProgressiveDownload:
                 table.advance(piece, size)
             if size < len(chunk):
                 return  # the rest of this response belongs to another piece now
+
+
+def reserve(fd: int, total: int, pieces: list[tuple[int, int, int]]) -> None:
+    """Size the file to total and claim the disk blocks its unfinished pieces will need.
+
+    A full disk then fails here (ENOSPC), before any byte is fetched, rather than halfway.
+    A resumed file claims only what its pieces still miss. Where the filesystem cannot
+    allocate ahead, the file is only sized (sparse), and a full disk shows in the writes.
+    """
+    if os.fstat(fd).st_size != total:
+        os.ftruncate(fd, total)
+    allocate = getattr(os, "posix_fallocate", None)  # not on macOS or Windows
+    # One file at a time: two that do not both fit would otherwise both fail, each half allocated.
+    with _ALLOCATING:
+        _check_room(fd, total)
+        for _, pos, end in pieces:
+            if allocate is None or pos >= end:
+                continue
+            try:
+                allocate(fd, pos, end - pos)
+            except OSError as error:
+                if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                    raise
+                return
+
+
+def _check_room(fd: int, total: int) -> None:
+    # Refused from the free count, not by filling the disk up to the last block and undoing it:
+    # meanwhile every other write (other downloads' state, the jobs database) would fail too.
+    missing = total - os.fstat(fd).st_blocks * 512  # what the file does not hold yet
+    disk = os.fstatvfs(fd)
+    if missing > disk.f_bavail * disk.f_frsize:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _validator(body: Body) -> str | None:

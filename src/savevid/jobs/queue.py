@@ -1,12 +1,15 @@
 """The job queue: Huey with SQLite under the data directory, its workers inside the server.
 
-The same code runs on Redis (``RedisHuey``) when several machines share the work.
+Only this embedded shape exists today: one process, one machine. Several machines (a Redis
+queue, a shared job store) are planned, not built.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -15,11 +18,16 @@ from huey import SqliteHuey
 from huey.consumer import Consumer
 
 from savevid.config import Settings
+from savevid.errors import ErrorCode
 from savevid.jobs.runner import job_folder, run_job
+from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import RUNNING, Job, JobState, JobStore
 from savevid.models import Choice
 
 log = logging.getLogger("savevid.jobs")
+
+REAP_SECONDS = 5.0
+STOPPED = "The download stopped without recording how it ended. Try again."
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]
@@ -38,7 +46,8 @@ class JobQueue:
         self.store = JobStore(settings.data_dir / "jobs.db")
         self.huey = SqliteHuey("savevid", filename=str(settings.data_dir / "queue.db"))
         self._task = self.huey.task(name="run_job")(self._run)
-        self._cancels: dict[str, threading.Event] = {}
+        self._cancels: dict[str, threading.Event] = {}  # the jobs this process is running
+        self.space = SpaceLedger(settings.data_dir)
         self._lock = threading.Lock()
         self._consumer: Any = None
         self._stop = threading.Event()
@@ -51,7 +60,7 @@ class JobQueue:
                 return
             self._cancels[job_id] = cancel
         try:
-            run_job(job_id, self.store, self.settings, cancel, self._stop)
+            run_job(job_id, self.store, self.settings, cancel, self._stop, self.space)
         finally:
             with self._lock:
                 self._cancels.pop(job_id, None)
@@ -62,7 +71,12 @@ class JobQueue:
     ) -> Job:  # fmt: skip
         """Queue a new job; it survives a restart until it is done."""
         job = self.store.create(url, choice, item, client, owner)
-        self._task(job.id)
+        try:
+            self._task(job.id)
+        except Exception:  # e.g. a full disk: the asker hears why, and no job waits for nothing
+            with contextlib.suppress(sqlite3.Error):
+                self.store.delete(job.id)
+            raise
         return job
 
     def cancel(self, job_id: str) -> Job | None:
@@ -96,6 +110,7 @@ class JobQueue:
                                           worker_type="thread", periodic=False)  # fmt: skip
         self._consumer.start()
         threading.Thread(target=self._clean_loop, daemon=True, name="retention").start()
+        threading.Thread(target=self._reap_loop, daemon=True, name="reaper").start()
 
     def stop(self) -> None:
         """Stop the workers: no job starts, running downloads stop and resume after the next start.
@@ -116,7 +131,43 @@ class JobQueue:
 
     def _clean_loop(self) -> None:
         while not self._stop.wait(60):
-            self.clean()
+            try:
+                self.clean()
+            except sqlite3.Error as error:  # a full disk: the next round tries again
+                log.warning("cleaning up old files failed: %s", error)
+
+    def _reap_loop(self) -> None:
+        while not self._stop.wait(REAP_SECONDS):
+            try:
+                self.reap()
+            except sqlite3.Error as error:  # a full disk: the next round tries again
+                log.warning("reaping stuck jobs failed: %s", error)
+
+    def reap(self) -> list[str]:
+        """Fail the jobs left in a running state with no worker of this process on them (their
+        worker could not record how they ended); the ids of the jobs it finished. Queued jobs
+        that the queue lost (its write failed) are queued again."""
+        self._requeue_lost()
+        reaped = []
+        for job in self.store.in_states(*RUNNING):
+            with self._lock:  # a worker registers here before it claims a job: none can start now
+                current = self.store.get(job.id)
+                if job.id in self._cancels or current is None or current.state not in RUNNING:
+                    continue
+                shutil.rmtree(job_folder(self.settings, job.id), ignore_errors=True)
+                # One try: the lock is held, and the next round is the retry.
+                self.store.update(job.id, state=JobState.FAILED, error_code=ErrorCode.INTERNAL.value,
+                                  error_message=STOPPED)  # fmt: skip
+            reaped.append(job.id)
+        return reaped
+
+    def _requeue_lost(self) -> None:
+        waiting = {task.args[0] for task in self.huey.pending() if task.args}
+        for job in self.store.in_states(JobState.QUEUED):
+            with self._lock:
+                lost = job.id not in self._cancels and job.id not in waiting
+            if lost:  # a job runs once (JobStore.claim): queuing it twice by a race is harmless
+                self._task(job.id)
 
     def clean(self) -> None:
         """Remove finished files past their time, then the oldest until under the disk budget."""

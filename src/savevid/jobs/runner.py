@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from savevid import service
 from savevid.config import Settings
-from savevid.errors import ErrorCode, SavevidError
-from savevid.jobs.store import JobState, JobStore
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+from savevid.jobs.space import SpaceLedger
+from savevid.jobs.store import Job, JobState, JobStore
 from savevid.models import Media, Progress, Stage
 
 log = logging.getLogger("savevid.jobs")
 
 _STATES = {Stage.RESOLVING: JobState.RESOLVING, Stage.DOWNLOADING: JobState.DOWNLOADING,
            Stage.DONE: JobState.PROCESSING}  # fmt: skip
+_RECORD_TRIES = 5
 
 
 def job_folder(settings: Settings, job_id: str) -> Path:
@@ -26,29 +30,33 @@ def job_folder(settings: Settings, job_id: str) -> Path:
 
 
 class Reporter:
-    """Writes a job's progress to the store, a few times a second at most."""
+    """Writes a job's progress to the store, a few times a second at most, and tells the space
+    ledger the size the download announces (StorageFullError when it does not fit)."""
 
-    def __init__(self, store: JobStore, job_id: str) -> None:
-        self.store, self.job_id, self._last = store, job_id, 0.0
+    def __init__(self, store: JobStore, job_id: str, space: SpaceLedger) -> None:
+        self.store, self.job_id, self.space, self._last = store, job_id, space, 0.0
 
     def __call__(self, progress: Progress) -> None:
         now = time.monotonic()
         if progress.stage is Stage.DOWNLOADING and now - self._last < 0.25:
             return
         self._last = now
+        if progress.stage is Stage.DOWNLOADING and progress.total is not None:
+            self.space.plan(self.job_id, progress.total)
         state = _STATES.get(progress.stage, JobState.PROCESSING)
-        self.store.progress(self.job_id, progress, state)
+        try:
+            self.store.progress(self.job_id, progress, state)
+        except sqlite3.Error as error:  # progress is for show: a full database must not stop the bytes
+            log.warning("job %s: progress not recorded (%s)", self.job_id, error)
 
 
-def storage_limit(settings: Settings) -> int:
-    """Bytes one new download may take: within the disk budget and the free space (less a reserve),
-    and the largest file allowed. Older finished files make room under the budget as they expire."""
-    disk = shutil.disk_usage(settings.data_dir)  # made by the queue
-    room = disk.free - min(disk.total // 20, 1 << 30)  # a reserve for the system and the database
-    if room <= 0:
-        raise SavevidError("This server is out of storage space right now.", code=ErrorCode.STORAGE_FULL,
-                           hint="Try again later.")  # fmt: skip
-    limits = [room, int(settings.disk_budget_gb * 1e9)]
+def file_quota(settings: Settings) -> int:
+    """The largest file one download may make: the disk budget, and SAVEVID_MAX_FILE_MB if set.
+
+    Older finished files make room under the budget as they expire; the free space is the space
+    ledger's to check (a full disk is ``storage_full``, not ``too_large``).
+    """
+    limits = [int(settings.disk_budget_gb * 1e9)]
     if settings.max_file_mb:
         limits.append(int(settings.max_file_mb * 1e6))
     return min(limits)
@@ -69,9 +77,24 @@ def _pick(media: Media, item: int | None, settings: Settings) -> Media:
     raise SavevidError(f"This link has no item {item}.", code=ErrorCode.INVALID_OPTION)
 
 
+def record(store: JobStore, job_id: str, **fields: Any) -> bool:
+    """Write how a job ended, trying again a few times over about 1.5 s: a full disk often has
+    room again once the failed job's files are gone. False leaves the job to the queue's reaper."""
+    for attempt in range(_RECORD_TRIES):
+        try:
+            store.update(job_id, **fields)
+            return True
+        except sqlite3.Error as error:
+            log.warning("job %s: its end not recorded yet (%s)", job_id, error)
+            if attempt + 1 < _RECORD_TRIES:
+                time.sleep(0.1 * 2**attempt)
+    log.error("job %s: its end could not be recorded; the reaper will finish it", job_id)
+    return False
+
+
 def run_job(
     job_id: str, store: JobStore, settings: Settings, cancel: threading.Event,
-    shutdown: threading.Event,
+    shutdown: threading.Event, space: SpaceLedger,
 ) -> None:  # fmt: skip
     """Do one job to its end: done with a file, failed with a reason, or cancelled.
 
@@ -80,27 +103,43 @@ def run_job(
     job = store.get(job_id)
     if job is None or not store.claim(job_id):
         return  # cancelled while queued, or already taken
-    folder = job_folder(settings, job_id)
     try:
-        settings = settings.model_copy(update={"max_file_mb": storage_limit(settings) / 1e6})
+        fields = _attempt(job, store, settings, cancel, shutdown, space)
+    finally:
+        space.release(job_id)
+    record(store, job_id, **fields)
+
+
+def _failed(error: SavevidError) -> dict[str, Any]:
+    state = JobState.CANCELLED if error.code is ErrorCode.CANCELLED else JobState.FAILED
+    return {"state": state, "error_code": error.code.value, "error_message": str(error)}
+
+
+def _attempt(
+    job: Job, store: JobStore, settings: Settings, cancel: threading.Event, shutdown: threading.Event,
+    space: SpaceLedger,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the job; the fields that record how it ended."""
+    folder = job_folder(settings, job.id)
+    try:
+        space.admit(job.id, folder)
+        settings = settings.model_copy(update={"max_file_mb": file_quota(settings) / 1e6})
         media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False,
                                       cancel=cancel), job.item, settings)  # fmt: skip
-        store.update(job_id, title=media.title, site=media.site, thumbnail=media.thumbnail)
-        result = service.download(media, job.choice, folder, Reporter(store, job_id), settings, cancel)
+        store.update(job.id, title=media.title, site=media.site, thumbnail=media.thumbnail)
+        reporter = Reporter(store, job.id, space)
+        result = service.download(media, job.choice, folder, reporter, settings, cancel)
     except SavevidError as error:
         if error.code is ErrorCode.CANCELLED and shutdown.is_set():
-            store.update(job_id, state=JobState.QUEUED)  # resumes after the next start
-            return
+            return {"state": JobState.QUEUED}  # resumes after the next start
         shutil.rmtree(folder, ignore_errors=True)
-        state = JobState.CANCELLED if error.code is ErrorCode.CANCELLED else JobState.FAILED
-        store.update(job_id, state=state, error_code=error.code.value, error_message=str(error))
-        return
-    except Exception as error:  # a bug of ours: the job fails with a reason, never silently
-        log.exception("job %s failed", job_id)
+        return _failed(error)
+    except Exception as error:
         shutil.rmtree(folder, ignore_errors=True)
-        store.update(job_id, state=JobState.FAILED, error_code=ErrorCode.INTERNAL.value,
-                     error_message=f"Something went wrong inside savevid ({error}).")  # fmt: skip
-        return
-    store.update(job_id, state=JobState.DONE, stage=Stage.DONE.value, path=str(result.path),
-                 filename=result.path.name, size=result.size, downloaded=result.size,
-                 total=result.size)  # fmt: skip
+        if is_disk_full(error):  # the jobs database, or a write outside the download itself
+            return _failed(StorageFullError())
+        log.exception("job %s failed", job.id)  # a bug of ours: the job fails with a reason
+        return _failed(SavevidError(f"Something went wrong inside savevid ({error})."))
+    return {"state": JobState.DONE, "stage": Stage.DONE.value, "path": str(result.path),
+            "filename": result.path.name, "size": result.size, "downloaded": result.size,
+            "total": result.size}  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from yt_dlp.utils import (
 from savevid.engine.options import TooLarge
 from savevid.engine.retry import Cancelled
 from savevid.engine.transport import TransferError
-from savevid.errors import ErrorCode, SavevidError
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
 from savevid.safety.network import BlockedDestination
 
 log = logging.getLogger("savevid")
@@ -145,6 +146,12 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     too_large = next((link for link in chain if isinstance(link, TooLarge)), None)
     if too_large is not None:
         return SavevidError(f"This download is too large: {too_large}.", code=ErrorCode.TOO_LARGE)
+    if any(is_disk_full(link) for link in chain):  # a write anywhere: engine, yt-dlp, ffmpeg, a move
+        return StorageFullError()
+    if any(isinstance(link, OSError) and link.errno == errno.EFBIG for link in chain):
+        # The server's file-size limit (ulimit -f) or its filesystem's largest file: space will not help.
+        return SavevidError("This download is larger than this server can store as one file.",
+                            code=ErrorCode.TOO_LARGE)  # fmt: skip
     if any(isinstance(link, Cancelled) for link in chain):  # raised by a wait, inside yt-dlp or ours
         return SavevidError("The download was cancelled.", code=ErrorCode.CANCELLED)
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)

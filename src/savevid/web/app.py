@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from savevid.jobs.queue import JobQueue
 from savevid.safety import network
 from savevid.web import api
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
-from savevid.web.errors import error_body, savevid_error, validation_error
+from savevid.web.errors import error_body, savevid_error, storage_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
 
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware)
     app.add_exception_handler(SavevidError, savevid_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    for failed_write in (OSError, sqlite3.Error):
+        app.add_exception_handler(failed_write, storage_error)
 
     @app.exception_handler(HTTPException)  # Starlette's: also the router's 404/405 and body errors
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:

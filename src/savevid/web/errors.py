@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +10,9 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from savevid.errors import ErrorCode, SavevidError
+from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+
+log = logging.getLogger("savevid.web")
 
 _STATUS = {ErrorCode.NETWORK: 502, ErrorCode.RATE_LIMITED: 503, ErrorCode.INTERNAL: 500,
            ErrorCode.FFMPEG_MISSING: 500,
@@ -56,3 +59,14 @@ async def validation_error(_: Request, error: Exception) -> JSONResponse:
 def _where(problem: Mapping[str, Any]) -> str:
     """Where in the request a problem is: ``items.2``, not ``body.items.2``."""
     return ".".join(str(part) for part in problem.get("loc", ()) if part != "body")
+
+
+async def storage_error(request: Request, error: Exception) -> JSONResponse:
+    """A write of the server's own that failed (the jobs database, the queue, a file): on a full
+    disk ``507 storage_full``, else ``500 internal``; JSON either way, and the server stays up."""
+    if is_disk_full(error):
+        log.warning("%s %s: %s", request.method, request.url.path, error)
+        return await savevid_error(request, StorageFullError())
+    log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    return JSONResponse(error_body(ErrorCode.INTERNAL.value, "Something went wrong inside savevid."),
+                        status_code=500)  # fmt: skip
