@@ -202,3 +202,31 @@ def test_every_request_of_a_format_carries_the_extractors_impersonation(
     urls = {url.rsplit("/", 1)[-1] for url, _ in recorder.seen}
     assert len(recorder.seen) >= (1 if path.endswith(".mp4") else 4), urls  # playlist, key, fragments
     assert all(seen == target for _, seen in recorder.seen), recorder.seen
+
+
+class CutByCancel:
+    """A part that, like a fragment whose connection the cancel cut, fails with a transfer error."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+
+    def run(self) -> None:
+        from savevid.engine.transport import TransferError
+
+        self.cancel.wait(5)
+        raise TransferError("fragment 3 of 9 failed: the download was stopped", retryable=False)
+
+
+def test_a_part_cut_by_the_cancel_ends_as_cancelled_not_failed(tmp_path: Path) -> None:
+    from savevid.engine.fetch import ItemFetch, Part
+    from savevid.engine.ffmpeg import find_ffmpeg
+    from savevid.engine.options import Counter, EngineOptions
+    from savevid.engine.retry import Cancelled
+
+    cancel = threading.Event()
+    fetch = ItemFetch(None, tmp_path, EngineOptions(), 5, find_ffmpeg(), None, cancel)
+    part = Part({"protocol": "m3u8_native"}, tmp_path / "part0.mp4", Counter())
+    threading.Timer(0.2, cancel.set).start()
+    # Cancelled, so that the job keeps its partial files (and a shutdown queues it again).
+    with pytest.raises(Cancelled):
+        fetch._run_all([part], [CutByCancel(cancel)])

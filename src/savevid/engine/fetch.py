@@ -127,10 +127,12 @@ class ItemFetch:
             self.stop.set()
             self.transport.close_all()
             raise
+        if self.cancel.is_set():  # what the parts raised then is the cancel's doing, not a failure
+            raise Cancelled
         real = [e for e in errors if not isinstance(e, Cancelled)]
         if real:
             raise real[0]
-        if errors or self.cancel.is_set():
+        if errors:
             raise Cancelled
 
     def _report(self, parts: list[Part], meter: SpeedMeter) -> None:
