@@ -107,3 +107,22 @@ def test_an_unsupported_site_is_answered_at_once_with_the_reason(cli) -> None:  
     run = cli("info", "https://www.blutv.com/dizi/example")
     assert run.code == 1
     assert "HBO Max" in run.stderr and "DRM" in run.stderr
+
+
+def test_serve_on_a_data_folder_it_cannot_make_says_so_in_one_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a-file").write_text("not a folder")
+    run = cli("serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "a-file" / "data"))
+    assert run.code == 1
+    assert_one_clean_error(run.stderr, "cannot use", "--data-dir")
+
+
+def test_serve_on_a_full_disk_says_so_in_one_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from support.disk import small_disk
+
+    with small_disk(tmp_path / "disk", 2 << 20) as disk:
+        if not disk.mounted:  # the stand-in's full disk is seen only inside this process
+            pytest.skip("a full disk for another process needs a real tmpfs (mount refused here)")
+        disk.fill()
+        run = cli("serve", "--port", str(free_port()), "--data-dir", str(disk.path / "data"))
+    assert run.code == 1
+    assert_one_clean_error(run.stderr, "is full", "Free some space")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +26,7 @@ from savevid.cli.render import (
     saved_line,
 )
 from savevid.config import Settings, get_settings
-from savevid.errors import SavevidError
+from savevid.errors import ErrorCode, SavevidError, is_disk_full
 from savevid.models import AudioFormat, Choice, Media, Quality, Result
 from savevid.safety import network
 
@@ -289,8 +292,23 @@ def serve(
         web = create_app(settings)
     except ValueError as exc:  # a setting that cannot be used, said plainly
         raise typer.BadParameter(str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:  # the jobs database or the folder cannot be written
+        raise typer.Exit(_fail(_data_dir_error(settings.data_dir, exc))) from None
     stderr.print(f"savevid is at http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
     server.serve(web, settings, on_stop=lambda: stop(web))
+
+
+def _data_dir_error(data_dir: Path, error: BaseException) -> SavevidError:
+    """Why serve cannot start on its data directory, in one sentence."""
+    full = is_disk_full(error)
+    with contextlib.suppress(OSError):
+        full = full or shutil.disk_usage(data_dir).free < 1 << 20
+    if full:
+        return SavevidError(f"The disk of {data_dir} is full: savevid cannot keep its jobs there.",
+                            code=ErrorCode.STORAGE_FULL,
+                            hint="Free some space, then start it again.")  # fmt: skip
+    return SavevidError(f"savevid cannot use {data_dir} for its jobs and files: {error}.",
+                        hint="Choose another folder with --data-dir.")  # fmt: skip
 
 
 def main() -> None:
