@@ -6,12 +6,21 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+
 from savevid.config import get_settings
+from savevid.jobs import queue as job_queue
 from savevid.jobs.queue import JobQueue
 from savevid.jobs.runner import job_folder
 from savevid.jobs.store import JobState
 from savevid.models import Choice
+from savevid.web.app import create_app
+from support.origin import Origin
 from support.serve import serving
+from test_api import make_settings, wait_final
+
+SLOW = "/media/progressive.mp4"
 
 
 def finished(queue: JobQueue, size: int, age_hours: float) -> str:
@@ -46,6 +55,54 @@ def test_a_job_taken_as_the_queue_stops_stays_queued(tmp_path: Path) -> None:
     queue._run(job.id)  # a worker that took it from the queue just as the server stopped
     assert queue.store.get(job.id).state is JobState.QUEUED  # type: ignore[union-attr]
     queue.store.close()
+
+
+def wait_downloading(client: TestClient, job_id: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get(f"/api/downloads/{job_id}").json()["state"] != "downloading":
+        assert time.monotonic() < deadline, client.get(f"/api/downloads/{job_id}").json()
+        time.sleep(0.05)
+
+
+def test_a_second_task_for_a_running_job_leaves_it_to_its_worker(origin: Origin, tmp_path: Path) -> None:
+    data = (origin.server.media / "progressive.mp4").read_bytes()
+    origin.server.rates[SLOW] = 300_000  # about 3 s: running while the test looks
+    with TestClient(create_app(make_settings(tmp_path / "data", origin))) as client:
+        queue: JobQueue = client.app.state.queue  # type: ignore[attr-defined]
+        kept, cancelled = (client.post("/api/downloads", json={"url": origin.url(SLOW)}).json()["id"]
+                           for _ in range(2))  # fmt: skip
+        for job_id in (kept, cancelled):
+            wait_downloading(client, job_id)
+            queue._run(job_id)  # the same job taken from the queue a second time
+        assert queue.reap() == []  # both still have their worker
+        assert client.get(f"/api/downloads/{kept}").json()["state"] == "downloading"
+        assert queue.cancel(cancelled).state is JobState.CANCELLED  # type: ignore[union-attr]
+        job = wait_final(client, kept)
+        assert (job["state"], job["error_code"]) == ("done", None), job
+        assert client.get(f"/api/downloads/{kept}/file").content == data
+        origin.sent(SLOW)  # every download has ended: a worker the cancel missed would be done now
+        job = client.get(f"/api/downloads/{cancelled}").json()
+        assert job["state"] == "cancelled", job
+        assert not job_folder(queue.settings, cancelled).exists()
+
+
+def test_a_job_still_in_the_queue_at_a_restart_runs_once_to_its_end(
+    origin: Origin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (origin.server.media / "progressive.mp4").read_bytes()
+    monkeypatch.setattr(job_queue, "REAP_SECONDS", 0.2)  # the reaper looks many times during the download
+    origin.server.rates[SLOW] = 300_000  # about 3 s
+    settings = make_settings(tmp_path / "data", origin)  # two workers: a second task would find one free
+    before = JobQueue(settings)  # a server that queued the job and stopped before a worker took it
+    job = before.submit(origin.url(SLOW), Choice())
+    before.store.close()
+    with TestClient(create_app(settings)) as client:
+        ended = wait_final(client, job.id)
+        assert (ended["state"], ended["error_code"]) == ("done", None), ended
+        assert client.get(f"/api/downloads/{job.id}/file").content == data
+        time.sleep(1)  # the reaper's next rounds leave the finished job as it is
+        assert client.get(f"/api/downloads/{job.id}").json()["state"] == "done"
+    assert origin.sent(SLOW) < 2 * len(data)  # downloaded once
 
 
 def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:

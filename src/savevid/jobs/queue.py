@@ -18,7 +18,7 @@ from huey import SqliteHuey
 from huey.consumer import Consumer
 
 from savevid.config import Settings
-from savevid.errors import ErrorCode
+from savevid.errors import DownloadFailedError, SavevidError, StorageFullError
 from savevid.jobs.runner import job_folder, run_job
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import RUNNING, Job, JobState, JobStore
@@ -58,12 +58,15 @@ class JobQueue:
         with self._lock:
             if self._stop.is_set():  # taken just as the server stops: it stays queued for the next start
                 return
+            if job_id in self._cancels:  # a second task for a job running here: its worker keeps it
+                return
             self._cancels[job_id] = cancel
         try:
             run_job(job_id, self.store, self.settings, cancel, self._stop, self.space)
         finally:
             with self._lock:
-                self._cancels.pop(job_id, None)
+                if self._cancels.get(job_id) is cancel:
+                    del self._cancels[job_id]
 
     def submit(
         self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
@@ -102,10 +105,11 @@ class JobQueue:
 
     def start(self) -> None:
         """Start the workers; jobs a previous run left unfinished are queued again (and resume)."""
+        waiting = self._waiting()  # tasks the queue kept from the last run: they run as they are
         for job in self.store.in_states(JobState.QUEUED, *RUNNING):
-            # Queued again even if the queue still holds it: a job runs once (JobStore.claim).
             self.store.update(job.id, state=JobState.QUEUED)
-            self._task(job.id)
+            if job.id not in waiting:
+                self._task(job.id)
         self._consumer = EmbeddedConsumer(self.huey, workers=self.settings.workers,
                                           worker_type="thread", periodic=False)  # fmt: skip
         self._consumer.start()
@@ -154,19 +158,33 @@ class JobQueue:
                 current = self.store.get(job.id)
                 if job.id in self._cancels or current is None or current.state not in RUNNING:
                     continue
+                why = self._why_stopped()  # before its files go: they may be what filled the disk
                 shutil.rmtree(job_folder(self.settings, job.id), ignore_errors=True)
                 # One try: the lock is held, and the next round is the retry.
-                self.store.update(job.id, state=JobState.FAILED, error_code=ErrorCode.INTERNAL.value,
-                                  error_message=STOPPED)  # fmt: skip
+                self.store.update(job.id, state=JobState.FAILED, error_code=why.code.value,
+                                  error_message=str(why))  # fmt: skip
             reaped.append(job.id)
         return reaped
 
+    def _why_stopped(self) -> SavevidError:
+        """Why a job ended with no worker on it: mostly a full disk that kept its end unrecorded."""
+        if shutil.disk_usage(self.settings.data_dir).free < self.space.reserve():
+            return StorageFullError()
+        return DownloadFailedError(STOPPED)
+
+    def _waiting(self) -> set[str]:
+        """The jobs with a task in the queue that no worker has taken yet."""
+        return {task.args[0] for task in self.huey.pending() if task.args}
+
     def _requeue_lost(self) -> None:
-        waiting = {task.args[0] for task in self.huey.pending() if task.args}
+        waiting = self._waiting()
+        # A row this recent may have its task on the way (submit writes the row first) or just
+        # taken by a worker that has not registered yet: a later round sees it settled.
+        settled = time.time() - 2 * REAP_SECONDS
         for job in self.store.in_states(JobState.QUEUED):
             with self._lock:
-                lost = job.id not in self._cancels and job.id not in waiting
-            if lost:  # a job runs once (JobStore.claim): queuing it twice by a race is harmless
+                lost = job.id not in self._cancels and job.id not in waiting and job.updated < settled
+            if lost:  # should a race still queue it twice, the second task finds it taken (_run)
                 self._task(job.id)
 
     def clean(self) -> None:
