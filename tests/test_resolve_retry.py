@@ -45,6 +45,17 @@ def busy_page(origin: Origin, status: int, busy: int, retry_after: str = "1") ->
     return origin.route("/watch/busy", page), page
 
 
+def feed(origin: Origin, *links: str) -> str:
+    """An RSS feed of links: a playlist whose entries are resolved one by one, as they are chosen."""
+    items = "".join(
+        f"<item><title>Clip {n}</title><link>{link}</link></item>" for n, link in enumerate(links, 1)
+    )
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Clips</title>{items}</channel></rss>'
+    return origin.route(
+        "/feed.xml", lambda _: Reply(200, rss.encode(), {"Content-Type": "application/rss+xml"})
+    )
+
+
 @pytest.mark.parametrize("status", [503, 429])
 def test_a_busy_page_is_asked_again_after_its_retry_after(
     origin: Origin, tmp_path: Path, status: int
@@ -69,6 +80,16 @@ def test_a_busy_direct_link_is_asked_again(origin: Origin, tmp_path: Path) -> No
     assert len(asked) >= 4 and all(b - a < 2.5 for a, b in pairwise(asked)), asked
     result = savevid.download(media, Choice(), tmp_path, settings=settings)
     assert probe(result.path).has_video_and_audio
+
+
+def test_a_busy_direct_link_costs_the_site_one_request_a_round(origin: Origin) -> None:
+    """The probe's busy answer is waited for as it asks, not asked again at once by yt-dlp's own GET."""
+    clip = FaultyFile((origin.server.media / "progressive.mp4").read_bytes(), "503", faulty=range(2))
+    url = origin.route("/clip.mp4", clip)
+    savevid.resolve(url, get_settings(retries=3, socket_timeout=5))
+    asked = [when for when, path in origin.server.timeline if path == "/clip.mp4"]
+    assert len(asked) == 3, asked  # two busy answers, then the probe that describes the file
+    assert all(b - a >= 0.9 for a, b in pairwise(asked)), asked  # each after a wait of Retry-After: 1
 
 
 @pytest.mark.parametrize(
@@ -128,12 +149,17 @@ def test_a_cancel_during_the_wait_stops_at_once(origin: Origin) -> None:
     assert len(page.times) == 1
 
 
-def test_cancelling_a_job_ends_its_wait_for_a_busy_site(tmp_path: Path, origin: Origin) -> None:
+@pytest.mark.parametrize("item", [None, 1], ids=["link", "playlist item"])
+def test_cancelling_a_job_ends_its_wait_for_a_busy_site(
+    tmp_path: Path, origin: Origin, item: int | None
+) -> None:
     url, page = busy_page(origin, 503, busy=1000, retry_after="20")
+    body = {"url": url} if item is None else {"url": feed(origin, url), "items": [item]}
     settings = get_settings(data_dir=tmp_path / "data", retries=3, socket_timeout=5,
                             allow_private=f"127.0.0.1:{origin.server.server_address[1]}")  # fmt: skip
     with TestClient(create_app(settings)) as client:
-        job = client.post("/api/downloads", json={"url": url}).json()
+        reply = client.post("/api/downloads", json=body).json()
+        job = reply if item is None else reply["jobs"][0]
         while not page.times:  # the site said to come back in 20 s
             time.sleep(0.05)
         started = time.monotonic()

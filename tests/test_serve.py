@@ -9,6 +9,7 @@ import signal
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,11 +19,14 @@ import pytest
 
 from savevid.jobs.store import JobState, JobStore
 from savevid.models import Choice
-from support.origin import Origin
+from savevid.web.server import raise_fd_limit
+from support.origin import Origin, Reply
 from support.probe import probe
 from support.serve import serving
 
 SLACK = 2.5  # seconds past the shutdown timeout that starting to exit may take on a busy machine
+# What "at once" means on a loaded machine with two cores: well short of any timeout in play.
+PROMPT = 5.0
 
 
 def call(base: str, method: str, path: str, body: object = None) -> dict[str, object]:
@@ -31,6 +35,14 @@ def call(base: str, method: str, path: str, body: object = None) -> dict[str, ob
                                      headers={"Content-Type": "application/json"})  # fmt: skip
     with urllib.request.urlopen(request, timeout=10) as reply:
         return json.loads(reply.read())  # type: ignore[no-any-return]
+
+
+def answer(base: str, path: str, body: object) -> tuple[int, dict[str, object]]:
+    """The status and JSON body of a POST, an error status included."""
+    try:
+        return 200, call(base, "POST", path, body)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -128,7 +140,7 @@ def events_client(base: str, job_id: str) -> socket.socket:
 
 def test_sigterm_ends_event_streams_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with serving(data, workers="1") as server:
+    with serving(data, workers="1", shutdown_timeout="20") as server:
         store = JobStore(data / "jobs.db")  # a job no worker runs: its stream would never end
         job = store.create("https://example.com/v", Choice())
         store.update(job.id, state=JobState.DOWNLOADING)
@@ -138,7 +150,7 @@ def test_sigterm_ends_event_streams_at_once(tmp_path: Path) -> None:
         assert closed_within(stream, 5), "the event stream was not ended"
         took = server.wait_exit(sent)
     print(f"SIGTERM to exit with an event stream attached: {took:.2f} s")
-    assert took < 3, server.stderr()  # the stream ends at once: no waiting for the timeout
+    assert took < PROMPT, server.stderr()  # the stream ends at once: no waiting for the timeout
     assert "Traceback" not in server.stderr()
 
 
@@ -173,7 +185,7 @@ def test_a_second_signal_exits_at_once(tmp_path: Path, second: int) -> None:
         sent = server.signal(second)
         took = server.wait_exit(sent)
     print(f"second signal to exit: {took:.2f} s")
-    assert took < 1.5, server.stderr()
+    assert took < PROMPT, server.stderr()  # not the 60 s the first one would have waited
 
 
 def test_sigterm_stops_a_running_download_which_resumes_after_restart(tmp_path: Path, origin: Origin) -> None:
@@ -181,7 +193,7 @@ def test_sigterm_stops_a_running_download_which_resumes_after_restart(tmp_path: 
     origin.server.rates[path] = 100_000
     data = tmp_path / "data"
     settings = {"allow_private": f"127.0.0.1:{origin.server.server_address[1]}", "workers": "1",
-                "retries": "1", "socket_timeout": "5"}  # fmt: skip
+                "retries": "1", "socket_timeout": "5", "shutdown_timeout": "20"}  # fmt: skip
     with serving(data, **settings) as server:
         job = call(server.base, "POST", "/api/downloads", {"url": origin.url(path)})
         job_id = str(job["id"])
@@ -196,7 +208,7 @@ def test_sigterm_stops_a_running_download_which_resumes_after_restart(tmp_path: 
         took = server.wait_exit(sent)
         assert closed_within(stream, 1)
     print(f"SIGTERM to exit with a download running and its event stream attached: {took:.2f} s")
-    assert took < 3, server.stderr()
+    assert took < PROMPT, server.stderr()
     store = JobStore(data / "jobs.db")
     stopped = store.get(job_id)
     store.close()
@@ -216,27 +228,60 @@ def test_sigterm_stops_a_running_download_which_resumes_after_restart(tmp_path: 
     assert probe(saved).has_video_and_audio
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_ends_the_wait_for_a_busy_site(tmp_path: Path, origin: Origin, sig: int) -> None:
+    """Looking up a link whose site asks to come back in 30 s (three times) does not hold the exit."""
+    url = origin.route("/busy.mp4", lambda _: Reply(503, b"busy", {"Retry-After": "30"}))
+    settings = {"allow_private": f"127.0.0.1:{origin.server.server_address[1]}", "shutdown_timeout": "10",
+                "socket_timeout": "5"}  # fmt: skip
+    answers: list[tuple[int, dict[str, object]] | OSError] = []
+
+    def look_up(base: str) -> None:
+        try:
+            answers.append(answer(base, "/api/info", {"url": url}))
+        except OSError as error:  # cut without an answer
+            answers.append(error)
+
+    with serving(tmp_path / "data", **settings) as server:
+        asking = threading.Thread(target=look_up, args=(server.base,))
+        asking.start()
+        wait_until(
+            lambda: any(path == "/busy.mp4" for _, path in origin.server.timeline), 30, "the site to be asked"
+        )
+        time.sleep(0.5)  # waiting out the Retry-After
+        sent = server.signal(sig)
+        took = server.wait_exit(sent)
+        asking.join(10)
+    print(f"{signal.Signals(sig).name} to exit with a link being looked up on a busy site: {took:.2f} s")
+    assert took < PROMPT, server.stderr()  # not the shutdown timeout, nor three Retry-Afters
+    [result] = answers
+    assert not isinstance(result, OSError), result  # answered, not cut
+    status, body = result
+    assert status == 503 and body["code"] == "cancelled", body
+    assert "Traceback" not in server.stderr() and "ERROR" not in server.stderr(), server.stderr()
+
+
 # -- slow and idle clients ---------------------------------------------------------------------
 
 
-@contextmanager
-def open_files_limit(soft: int) -> Iterator[None]:
-    """This process's soft limit of open files, inherited by the processes it starts meanwhile."""
+@pytest.fixture
+def many_files() -> Iterator[int]:
+    """This process's soft limit of open files raised for a test that holds hundreds of sockets,
+    whatever earlier tests left open; restored after. The descriptors still free."""
     before, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < soft:
-        pytest.skip(f"the hard limit of open files is {hard}")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    free = raise_fd_limit() - len(list(Path("/proc/self/fd").iterdir()))
     try:
-        yield
+        yield free
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (before, hard))
 
 
-def test_idle_connections_do_not_lock_clients_out(tmp_path: Path) -> None:
+def test_idle_connections_do_not_lock_clients_out(tmp_path: Path, many_files: int) -> None:
+    if many_files < 600:
+        pytest.skip(f"this process can open only {many_files} more files")
     # The server starts with fewer descriptors than the idle sockets (it raises its own limit).
     with ExitStack() as held:
-        with open_files_limit(400):
-            server = held.enter_context(serving(tmp_path / "data"))
+        server = held.enter_context(serving(tmp_path / "data", soft_files=400))
         for _ in range(500):
             held.enter_context(connect(server.base))
         time.sleep(0.5)  # all accepted (or refused)
@@ -245,24 +290,29 @@ def test_idle_connections_do_not_lock_clients_out(tmp_path: Path) -> None:
             assert reply.status == 200
         latency = time.monotonic() - started
         print(f"a new client with 500 idle connections open: {latency * 1000:.1f} ms")
-        assert latency < 1
+        assert latency < 3  # answered, not queued behind the idle sockets until they time out
     assert "accept()" not in server.stderr()
 
 
 def test_a_client_that_never_finishes_its_request_is_dropped(tmp_path: Path) -> None:
     with serving(tmp_path / "data", header_timeout="1.5") as server:
+        # Each deadline starts after the moment noted here: at the connection, or (reused) at
+        # the end of its first response, which comes after its request was sent.
+        since = {"silent": time.monotonic()}
         silent = connect(server.base)
+        since["slow"] = time.monotonic()
         slow = connect(server.base)
         slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+        since["reused"] = time.monotonic()
         reused = get(server.base, "/healthz")  # a whole request first, then a slow second one
         assert b"200 OK" in reused.recv(4096)
-        started, dropped = time.monotonic(), {}
-        while len(dropped) < 3 and time.monotonic() - started < 6:
+        dropped: dict[str, float] = {}
+        while len(dropped) < 3 and time.monotonic() - since["silent"] < 1.5 + SLACK + 2:
             for name, sock in (("silent", silent), ("slow", slow), ("reused", reused)):
                 if name in dropped:
                     continue
                 if not connected(sock):
-                    dropped[name] = time.monotonic() - started
+                    dropped[name] = time.monotonic() - since[name]
                 elif name != "silent":
                     with contextlib.suppress(OSError):  # a header byte every 0.2 s, never a whole request
                         sock.sendall(b"X")
@@ -305,9 +355,11 @@ def test_a_server_out_of_descriptors_says_so_once_and_recovers(tmp_path: Path) -
     assert "out of system resource" not in log, log
 
 
-def test_serve_raises_its_limit_of_open_files(tmp_path: Path) -> None:
+def test_serve_raises_its_limit_of_open_files(tmp_path: Path, many_files: int) -> None:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    with open_files_limit(512), serving(tmp_path / "data") as server:
+    if hard != resource.RLIM_INFINITY and hard <= 512:
+        pytest.skip(f"the hard limit of open files is {hard}")
+    with serving(tmp_path / "data", soft_files=512) as server:
         limits = Path(f"/proc/{server.proc.pid}/limits").read_text()
     line = next(line for line in limits.splitlines() if line.startswith("Max open files"))
     assert line.split()[3] == ("unlimited" if hard == resource.RLIM_INFINITY else str(hard)), line

@@ -82,30 +82,32 @@ def resolve(
 
 
 def expand(
-    media: Media, settings: Settings | None = None, *, choices: bool = True
-) -> Iterator[Media | SavevidError]:
+    media: Media, settings: Settings | None = None, *, choices: bool = True,
+    cancel: threading.Event | None = None,
+) -> Iterator[Media | SavevidError]:  # fmt: skip
     """The single items of a media: itself, or each playlist entry resolved in turn.
 
     An entry that cannot be resolved is yielded as the SavevidError explaining why,
-    so one bad entry does not stop the rest.
+    so one bad entry does not stop the rest. Setting ``cancel`` ends an entry's waits for a busy site.
     """
     if not media.is_playlist:
         yield media
         return
     settings = settings or get_settings()
     for entry in media.info.get("entries") or []:
-        yield from _expand_entry(entry, media.url, settings, choices)
+        yield from _expand_entry(entry, media.url, settings, choices, cancel)
 
 
 def _expand_entry(
-    entry: Info, parent_url: str, settings: Settings, choices: bool
+    entry: Info, parent_url: str, settings: Settings, choices: bool, cancel: threading.Event | None
 ) -> Iterator[Media | SavevidError]:
     try:
         if entry.get("_type") in ("url", "url_transparent") or not entry.get("formats"):
             url = entry_url(entry)
             if url is None:
                 raise SavevidError("A playlist entry has no link.")
-            yield from expand(resolve(url, settings, playlist=False, choices=choices), settings)
+            item = resolve(url, settings, playlist=False, choices=choices, cancel=cancel)
+            yield from expand(item, settings, cancel=cancel)
         else:
             yield _media_from_info(entry, entry_url(entry) or parent_url, settings, choices)
     except SavevidError as exc:

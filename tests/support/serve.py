@@ -47,12 +47,20 @@ class ServeProcess:
 
 
 @contextmanager
-def serving(data_dir: Path, *, files: int | None = None, **settings: str) -> Iterator[ServeProcess]:
+def serving(
+    data_dir: Path, *, files: int | None = None, soft_files: int | None = None, **settings: str
+) -> Iterator[ServeProcess]:
     """``savevid serve`` on a free port with these SAVEVID_* settings (names in lower case);
-    ``files``: its limit of open files, soft and hard."""
+    ``files``: its limit of open files, soft and hard; ``soft_files``: its soft limit alone.
+    The limits are the process's own: this one's stay as they are."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAVEVID_")}
     env.update({f"SAVEVID_{name.upper()}": value for name, value in settings.items()})
-    limit = None if files is None else functools.partial(_limit_files, files)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limit = None
+    if files is not None:
+        limit = functools.partial(_limit_files, files, files)
+    elif soft_files is not None:
+        limit = functools.partial(_limit_files, soft_files, hard)
     port = free_port()
     log = data_dir.parent / f"serve-{port}.log"
     with log.open("wb") as err:
@@ -77,5 +85,5 @@ def serving(data_dir: Path, *, files: int | None = None, **settings: str) -> Ite
             proc.wait()
 
 
-def _limit_files(files: int) -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+def _limit_files(soft: int, hard: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -62,14 +62,15 @@ def file_quota(settings: Settings) -> int:
     return min(limits)
 
 
-def _pick(media: Media, item: int | None, settings: Settings) -> Media:
-    """The one item a job is for: the media itself, or item number ``item`` of a playlist."""
+def _pick(media: Media, item: int | None, settings: Settings, cancel: threading.Event | None = None) -> Media:
+    """The one item a job is for: the media itself, or item number ``item`` of a playlist;
+    ``cancel`` ends the wait for a busy site while resolving that item."""
     if not media.is_playlist:
         return media
     if item is None:
         raise SavevidError(f"This link holds {len(media.entries)} items: choose which to download.",
                            code=ErrorCode.INVALID_OPTION)  # fmt: skip
-    for number, entry in enumerate(service.expand(media, settings, choices=False), 1):
+    for number, entry in enumerate(service.expand(media, settings, choices=False, cancel=cancel), 1):
         if number == item:
             if isinstance(entry, SavevidError):
                 raise entry
@@ -125,7 +126,7 @@ def _attempt(
         space.admit(job.id, folder)
         settings = settings.model_copy(update={"max_file_mb": file_quota(settings) / 1e6})
         media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False,
-                                      cancel=cancel), job.item, settings)  # fmt: skip
+                                      cancel=cancel), job.item, settings, cancel)  # fmt: skip
         store.update(job.id, title=media.title, site=media.site, thumbnail=media.thumbnail)
         reporter = Reporter(store, job.id, space)
         result = service.download(media, job.choice, folder, reporter, settings, cancel)

@@ -22,6 +22,7 @@ from yt_dlp.networking.exceptions import HTTPError
 from yt_dlp.utils import determine_ext, unified_timestamp, unsmuggle_url, urlhandle_detect_ext
 
 from savevid.engine.transport import ContentRange
+from savevid.resolve.busy import BUSY
 from savevid.resolve.mapping import Info
 from savevid.resolve.shortcut import generic_only
 from savevid.safety.media_files import AUDIO_VIDEO, sniff
@@ -64,7 +65,8 @@ def _worth_probing(url: str) -> bool:
 def _probe(ydl: Any, url: str) -> tuple[Any, bytes] | None:
     """The answer to one ranged GET of url, already closed (its URL after redirects and headers
     stay), and its first bytes; None when the server answers with an error (the generic
-    extractor then says what went wrong)."""
+    extractor then says what went wrong). A busy site's answer (429, 503) is raised, for
+    resolving to wait as it asks before the next request."""
     # Through the YoutubeDL: its network rules (each redirect hop), cookies and headers apply.
     # identity: a compressed answer could not be cut short, and would describe other bytes.
     request = Request(url, headers={"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept-Encoding": "identity"})
@@ -72,6 +74,8 @@ def _probe(ydl: Any, url: str) -> tuple[Any, bytes] | None:
         response = ydl.urlopen(request)
     except HTTPError as error:
         error.response.close()
+        if error.status in BUSY:  # asking again at once, as the generic extractor would, only adds load
+            raise
         return None
     try:
         # Media by its type need no bytes; for a vague type the first ones show what it is.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from savevid import service
 from savevid.config import Settings
+from savevid.errors import ErrorCode, SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.jobs.store import Job
 from savevid.models import AudioFormat, Choice, Media, Quality
@@ -115,8 +116,17 @@ def close_session() -> Response:
 
 
 @router.post("/info", summary="What a link holds: title, site, choices, or a playlist's entries")
-def info(body: InfoRequest, settings: SettingsDep, _: LimitedDep) -> Media:
-    return service.resolve(body.url, settings)
+def info(body: InfoRequest, settings: SettingsDep, request: Request, _: LimitedDep) -> Media:
+    """A busy site is waited for a little; a server that starts to stop ends the wait (503)."""
+    stopping = request.app.state.stopping
+    try:
+        return service.resolve(body.url, settings, cancel=stopping)
+    except SavevidError as error:
+        if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
+            raise
+        raise HTTPException(503, detail=error_body(error.code.value, "This server is stopping.",
+                                                   "Try again in a moment."),
+                            headers={"Retry-After": "5"}) from None  # fmt: skip
 
 
 @router.post("/downloads", status_code=202, summary="Queue a download (or one per item)")

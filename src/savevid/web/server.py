@@ -145,13 +145,15 @@ class Server(uvicorn.Server):
 
     On the first SIGTERM or SIGINT it stops listening, calls ``on_stop`` (in a thread: event
     streams end, workers stop), waits up to ``grace`` seconds for open responses, then closes
-    what is still open (slow readers). A second signal ends the waiting at once.
+    what is still open (slow readers) and cancels the requests still running, logged in one line
+    rather than as errors. A second signal ends the waiting at once.
     """
 
     def __init__(self, config: uvicorn.Config, *, on_stop: Callable[[], None], grace: float,
                  refusals: Refusals) -> None:  # fmt: skip
         super().__init__(config)
         self.on_stop, self.grace, self.refusals = on_stop, grace, refusals
+        self.cutting = False  # requests still running at shutdown are being cancelled
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.should_exit:  # uvicorn forces only on a second SIGINT; a second SIGTERM too here
@@ -182,11 +184,24 @@ class Server(uvicorn.Server):
         await self._until(lambda: not state.connections and not state.tasks, self.grace)
         self.close_connections()
         await self._until(lambda: not state.tasks, 1.0)  # the app sees the disconnects and returns
-        for task in list(state.tasks):
-            task.cancel()
+        self.cut(list(state.tasks))
         await self._until(lambda: not stopping.is_alive(), self.grace)
         if not self.force_exit:
             await self.lifespan.shutdown()
+
+    def cut(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Cancel the requests still running after the grace period, said in one line."""
+        if tasks:
+            log.warning("stopped %d request(s) still running at shutdown", len(tasks))
+        self.cutting = True
+        for task in tasks:
+            task.cancel()
+
+    def quiet_cuts(self, record: logging.LogRecord) -> bool:
+        """A filter for uvicorn's log: without it, each request cut at shutdown is logged as an
+        error of the app, with a traceback."""
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        return not (self.cutting and cancelled)
 
     def close_connections(self) -> None:
         """Close every connection still open (clients still reading after the grace period)."""
@@ -215,5 +230,11 @@ def serve(app: Any, settings: Settings, on_stop: Callable[[], None]) -> None:
         timeout_keep_alive=5,
     )  # fmt: skip
     server = Server(config, on_stop=on_stop, grace=settings.shutdown_timeout, refusals=limits.refusals)
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises the SIGINT it handled again, as uvicorn.run
-        server.run()
+    errors = logging.getLogger("uvicorn.error")
+    errors.addFilter(server.quiet_cuts)
+    try:
+        # uvicorn raises the SIGINT it handled again, as uvicorn.run does
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        errors.removeFilter(server.quiet_cuts)
