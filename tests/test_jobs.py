@@ -131,3 +131,17 @@ def test_a_database_from_an_older_version_gains_the_new_columns(tmp_path: Path) 
     assert [j.id for j in store.recent("browser:ab")] == [job.id]
     assert store.get("old1") is not None and store.get("old1").owner is None  # type: ignore[union-attr]
     store.close()
+
+
+def test_an_app_that_stops_closes_its_databases(tmp_path: Path, origin: Origin) -> None:
+    def open_files() -> int:
+        return len(list(Path("/proc/self/fd").iterdir()))
+
+    settings = make_settings(tmp_path / "data", origin)
+    with TestClient(create_app(settings)) as client:  # the first start opens what stays open (logging...)
+        assert client.get("/api/downloads").status_code == 200
+    before = open_files()
+    for _ in range(3):
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/api/downloads").status_code == 200
+    assert open_files() - before <= 2, sorted(str(p.resolve()) for p in Path("/proc/self/fd").iterdir())

@@ -133,6 +133,15 @@ class JobQueue:
             self._consumer.shutdown_timeout = max(0.0, stop_by - time.monotonic())
             self._consumer.stop(graceful=True)
 
+    def close(self) -> None:
+        """Close the jobs database and the queue's, once stop() has stopped every worker (a worker
+        still finishing keeps them open: the process is ending anyway, and the next start resumes it)."""
+        with self._lock:
+            if self._cancels:
+                return
+            self.store.close()
+            self.huey.storage.close()
+
     def _clean_loop(self) -> None:
         while not self._stop.wait(60):
             try:

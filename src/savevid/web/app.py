@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue.start()
         yield
         stop(running)
+        queue.close()
         network.uninstall()
 
     app = FastAPI(title="savevid", version=__version__, lifespan=lifespan,
