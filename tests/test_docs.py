@@ -47,3 +47,11 @@ def test_the_security_page_names_real_files() -> None:
         assert (ROOT / "src" / "savevid" / path).is_file(), path
     for test in re.findall(r"`(test_\w+\.py)`", security):
         assert (ROOT / "tests" / test).is_file(), test
+
+
+def test_the_test_files_the_docs_name_exist() -> None:
+    security = (ROOT / "SECURITY.md").read_text()
+    named = set(re.findall(r"`tests/(test_\w+\.py)`", README + security))
+    assert len(named) >= 8, named  # the README's tour of the suites names them
+    for test in named:
+        assert (ROOT / "tests" / test).is_file(), test
