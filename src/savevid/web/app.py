@@ -24,6 +24,7 @@ from savevid.jobs.queue import JobQueue
 from savevid.safety import network
 from savevid.web import api
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
+from savevid.web.docs import add_docs
 from savevid.web.errors import error_body, savevid_error, storage_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue.close()
         network.uninstall()
 
-    app = FastAPI(title="savevid", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="savevid", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Paste a video link, get the file.")  # fmt: skip
     app.state.settings, app.state.queue = settings, queue
     app.state.stopping = threading.Event()  # set when the server starts to stop
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
     def sites_page(request: Request) -> HTMLResponse:
         return pages.TemplateResponse(request, "sites.html", {"script": "sites.js"})
+
+    add_docs(app, pages)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

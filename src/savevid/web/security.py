@@ -18,8 +18,6 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-# Swagger UI at /docs loads its script from a CDN; the API description itself is /openapi.json.
-_NO_CSP = ("/docs", "/redoc")
 
 
 class SecurityMiddleware:
@@ -40,13 +38,11 @@ class SecurityMiddleware:
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             await _refuse(send, 413, b'{"code":"too_large","message":"The request is too large."}')
             return
-        path = scope.get("path", "")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                skip = present | ({b"content-security-policy"} if path.startswith(_NO_CSP) else set())
-                extra = [(name, value) for name, value in HEADERS if name not in skip]
+                extra = [(name, value) for name, value in HEADERS if name not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
