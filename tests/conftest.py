@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.chromium import CHROMIUM, FLAGS
 from support.media import ensure_media
 from support.origin import Origin
 
@@ -65,3 +67,18 @@ def cli(tmp_path: Path) -> object:
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+# One Playwright and one Chromium for the whole run: every browser test file shares them.
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: scripts/test installs it (apt-get install chromium)"
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield instance
+    instance.close()

@@ -7,19 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Download, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Download, Page
 
 from savevid.config import Settings, get_settings
 from support import pages
+from support.chromium import CHROMIUM, FLAGS
 from support.origin import Origin
 from support.probe import probe
 from support.server import running
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-# Chromium's own background traffic would only meet this machine's closed network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+__all__ = ["CHROMIUM", "FLAGS"]  # for the other browser tests
 
 
 def settings_for(tmp_path: Path, origin: Origin, **overrides: object) -> Settings:
@@ -33,20 +31,6 @@ def settings_for(tmp_path: Path, origin: Origin, **overrides: object) -> Setting
 def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
     with running(settings_for(tmp_path, origin)) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: scripts/test installs it (apt-get install chromium)"
-    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    yield instance
-    instance.close()
 
 
 def open_page(browser: Browser, url: str, **context: object) -> Page:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page
 
-from test_browser import browser, open_page, playwright, server, shot
+from test_browser import open_page, server, shot
 
-__all__ = ["browser", "playwright", "server"]  # the fixtures this file borrows
+__all__ = ["server"]  # the fixture this file borrows
 
 PHONE = {"width": 390, "height": 844}
 
