@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
@@ -117,6 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
     def sites_page(request: Request) -> HTMLResponse:
         return pages.TemplateResponse(request, "sites.html", {"script": "sites.js"})
+
+    @app.get("/manifest.webmanifest", include_in_schema=False)
+    def manifest() -> FileResponse:  # at the root, so the installed app's scope is the whole site
+        return FileResponse(HERE / "static" / "manifest.webmanifest", media_type="application/manifest+json")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers ask for it even when a page names its icon
+        return FileResponse(HERE / "static" / "icons" / "savevid.svg", media_type="image/svg+xml")
 
     add_docs(app, pages)
 

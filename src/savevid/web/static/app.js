@@ -89,6 +89,15 @@ async function loadJobs() {
   renderJobs();
 }
 
+// A link handed over in the address: /?url= or /?u= (links, the share menu) or /?text= (what phones
+// share: words around a link, which the server finds). Dropped from the address so a reload is quiet.
+function openLinkFromAddress() {
+  const query = new URLSearchParams(location.search);
+  const given = query.get("url") || query.get("u") || query.get("text");
+  if (location.search) history.replaceState(null, "", location.pathname + location.hash);
+  if (given && given.trim()) { $("url").value = given.trim(); $("form").requestSubmit(); }
+}
+
 function links(text) {
   return text.split(/\s+/).map((s) => s.trim()).filter((s) => /^(https?:\/\/|[\w-]+\.[\w.-]+\/)/i.test(s));
 }
@@ -290,5 +299,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("key-form").addEventListener("submit", useKey);
   await loadJobs();
   if ($("key-form").hidden) $("url").focus();
+  openLinkFromAddress();
   document.body.dataset.ready = "true";  // the page is set up (tests wait for this)
 });

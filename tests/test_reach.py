@@ -1,0 +1,70 @@
+"""Reaching the page from elsewhere: a link in the address, a phone's share menu, an installed app."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+
+from support import pages
+from support.origin import Origin
+from test_browser import open_page, server, shot
+
+__all__ = ["server"]  # the fixture this file borrows
+
+TITLE = "Open/Graph: a clip? | part 1"
+
+
+@pytest.mark.parametrize("query", ["url={link}", "u={link}", "text=look at this {link} !"])
+def test_a_link_in_the_address_is_looked_up_at_once(
+    browser: Browser, server: str, origin: Origin, query: str
+) -> None:
+    link = origin.page("/watch/og", pages.OPEN_GRAPH)
+    name, _, value = query.format(link=link).partition("=")
+    page = open_page(browser, f"{server}/?{name}={quote(value, safe='')}")
+    page.wait_for_selector("#preview:not([hidden])")  # no typing, no click
+    assert page.text_content("#title") == TITLE
+    assert page.evaluate("location.search") == ""  # a reload does not look it up again
+    assert page.evaluate("location.pathname") == "/"
+    if name == "url":
+        shot(page, "12-link-in-address")
+
+
+def test_the_manifest_installs_the_page_and_takes_shared_links(server: str) -> None:
+    reply = httpx.get(f"{server}/manifest.webmanifest")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/manifest+json"
+    manifest = reply.json()
+    assert manifest["name"] == "savevid"
+    assert (manifest["start_url"], manifest["display"]) == ("/", "standalone")
+    assert manifest["share_target"] == {
+        "action": "/", "method": "GET", "params": {"title": "title", "text": "text", "url": "url"},
+    }  # fmt: skip
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"any", "192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        image = httpx.get(f"{server}{icon['src']}")
+        assert image.status_code == 200
+        assert image.headers["content-type"].startswith(icon["type"])
+        assert icon["type"].startswith("image/")
+
+
+@pytest.mark.parametrize("path", ["/", "/sites", "/docs"])
+def test_every_page_has_an_icon(server: str, path: str) -> None:
+    assert 'rel="icon"' in httpx.get(f"{server}{path}").text
+    icon = httpx.get(f"{server}/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/")
+
+
+def test_the_page_breaks_no_rule_of_its_security_policy(browser: Browser, server: str) -> None:
+    page = browser.new_context().new_page()
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready]")
+    page.evaluate("fetch('/manifest.webmanifest').then(() => fetch('/static/icons/savevid-512.png'))")
+    page.wait_for_timeout(300)
+    assert not complaints  # no policy violation, no missing file
