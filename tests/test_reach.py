@@ -29,10 +29,10 @@ def test_a_link_in_the_address_is_looked_up_at_once(
     assert page.evaluate("location.search") == ""  # a reload does not look it up again
     assert page.evaluate("location.pathname") == "/"
     if name == "url":
-        shot(page, "12-link-in-address")
+        shot(page, "13-link-in-address")
 
 
-def test_the_manifest_installs_the_page_and_takes_shared_links(server: str) -> None:
+def test_the_manifest_declares_an_app_with_icons_and_a_share_target(server: str) -> None:
     reply = httpx.get(f"{server}/manifest.webmanifest")
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "application/manifest+json"
