@@ -102,8 +102,10 @@ class StorageFullError(SavevidError):
 
     code = ErrorCode.STORAGE_FULL
 
-    def __init__(self, message: str = "This server is out of storage space right now.") -> None:
-        super().__init__(message, hint="Try again later.")
+    def __init__(
+        self, message: str = "This server is out of storage space right now.", hint: str = "Try again later."
+    ) -> None:
+        super().__init__(message, hint=hint)
 
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})

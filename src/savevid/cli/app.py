@@ -26,7 +26,7 @@ from savevid.cli.render import (
     saved_line,
 )
 from savevid.config import Settings, get_settings
-from savevid.errors import ErrorCode, SavevidError, is_disk_full
+from savevid.errors import SavevidError, StorageFullError, is_disk_full
 from savevid.models import AudioFormat, Choice, Media, Quality, Result
 from savevid.safety import network
 
@@ -304,9 +304,8 @@ def _data_dir_error(data_dir: Path, error: BaseException) -> SavevidError:
     with contextlib.suppress(OSError):
         full = full or shutil.disk_usage(data_dir).free < 1 << 20
     if full:
-        return SavevidError(f"The disk of {data_dir} is full: savevid cannot keep its jobs there.",
-                            code=ErrorCode.STORAGE_FULL,
-                            hint="Free some space, then start it again.")  # fmt: skip
+        return StorageFullError(f"The disk of {data_dir} is full: savevid cannot keep its jobs there.",
+                                hint="Free some space, then start it again.")  # fmt: skip
     return SavevidError(f"savevid cannot use {data_dir} for its jobs and files: {error}.",
                         hint="Choose another folder with --data-dir.")  # fmt: skip
 

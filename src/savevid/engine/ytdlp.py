@@ -51,8 +51,8 @@ def fetch(
     info: dict[str, Any],
     workdir: Path,
     on_progress: ProgressCallback | None,
-    cancel: threading.Event | None = None,
-    options: EngineOptions | None = None,
+    cancel: threading.Event | None,
+    options: EngineOptions,
 ) -> Path:
     """Download the formats chosen by ``open_ydl``'s params into workdir; the finished file's path.
 
@@ -60,7 +60,7 @@ def fetch(
     ``options`` brings the engine's quota and low-speed rule to yt-dlp's downloaders.
     """
     tracker = ProgressTracker(on_progress)
-    limits = HookLimits(options or EngineOptions())
+    limits = HookLimits(options)
     finished: list[str] = []
 
     def on_download(hook: dict[str, Any]) -> None:
