@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from support import pages
 from support.origin import Origin, Reply
+from support.server import free_port
 
 
 def assert_one_clean_error(stderr: str, *needles: str) -> None:
@@ -18,12 +18,6 @@ def assert_one_clean_error(stderr: str, *needles: str) -> None:
     assert "Traceback" not in stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(

@@ -186,15 +186,18 @@ class JobQueue:
         return {task.args[0] for task in self.huey.pending() if task.args}
 
     def _requeue_lost(self) -> None:
-        waiting = self._waiting()
         # A row this recent may have its task on the way (submit writes the row first) or just
         # taken by a worker that has not registered yet: a later round sees it settled.
         settled = time.time() - 2 * REAP_SECONDS
-        for job in self.store.in_states(JobState.QUEUED):
-            with self._lock:
-                lost = job.id not in self._cancels and job.id not in waiting and job.updated < settled
-            if lost:  # should a race still queue it twice, the second task finds it taken (_run)
-                self._task(job.id)
+        with self._lock:
+            idle = [job.id for job in self.store.in_states(JobState.QUEUED)
+                    if job.id not in self._cancels and job.updated < settled]  # fmt: skip
+        if not idle:
+            return  # the usual case: no need to read the whole queue
+        waiting = self._waiting()
+        for job_id in idle:
+            if job_id not in waiting:  # should a race queue it twice, the second task finds it taken
+                self._task(job_id)
 
     def clean(self) -> None:
         """Remove finished files past their time, then the oldest until under the disk budget."""

@@ -74,7 +74,10 @@ class SpaceLedger:
         with self._planning:  # one at a time: two jobs planning at once each see the other
             with self._lock:
                 claim = self._claims.get(job_id)
-                if claim is None or claim.planned == size:
+                if claim is None:
+                    return
+                if 0 < size <= claim.planned:  # a smaller estimate needs no more room: no disk walk
+                    claim.planned = size
                     return
             # Blocks the job already holds (allocated ahead) are its own, whatever others promised.
             room = self.room(job_id)

@@ -68,5 +68,4 @@ async def storage_error(request: Request, error: Exception) -> JSONResponse:
         log.warning("%s %s: %s", request.method, request.url.path, error)
         return await savevid_error(request, StorageFullError())
     log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-    return JSONResponse(error_body(ErrorCode.INTERNAL.value, "Something went wrong inside savevid."),
-                        status_code=500)  # fmt: skip
+    return await savevid_error(request, SavevidError("Something went wrong inside savevid."))
