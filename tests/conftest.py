@@ -15,9 +15,11 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.browsing import settings_for
 from support.chromium import CHROMIUM, FLAGS
 from support.media import ensure_media
 from support.origin import Origin
+from support.server import running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,3 +84,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     yield instance
     instance.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
+    """savevid serve, with the local origin let through its network rules; its base URL."""
+    with running(settings_for(tmp_path, origin)) as url:
+        yield url

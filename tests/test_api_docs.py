@@ -12,9 +12,8 @@ from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
 from savevid.config import get_settings
 from savevid.web.app import create_app
 from savevid.web.security import CSP
-from test_browser import CHROMIUM, FLAGS, open_page, server, shot
-
-__all__ = ["server"]  # a fixture, shared with the page's browser tests
+from support.browsing import open_page, shot
+from support.chromium import CHROMIUM, FLAGS
 
 
 def in_own_chromium(check: Callable[[Browser], None]) -> None:

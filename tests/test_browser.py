@@ -1,96 +1,67 @@
-"""The page in a real headless Chromium: paste, preview, download to the person's own device."""
+"""The page in a real headless Chromium: paste a link, press Enter, and the file is on the device."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Download, Page
+from playwright.sync_api import Browser, Download
 
-from savevid.config import Settings, get_settings
 from support import pages
-from support.chromium import CHROMIUM, FLAGS
+from support.browsing import open_page, paste, paste_and_save, settings_for, shot
 from support.origin import Origin
 from support.probe import probe
 from support.server import running
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-__all__ = ["CHROMIUM", "FLAGS"]  # for the other browser tests
+OG_TITLE = "Open/Graph: a clip? | part 1"
 
 
-def settings_for(tmp_path: Path, origin: Origin, **overrides: object) -> Settings:
-    """Test settings: quick to give up, and the origin let through the network rules."""
-    allow = f"127.0.0.1:{origin.server.server_address[1]}"
-    return get_settings(data_dir=tmp_path / "data", retries=1, fragment_retries=1, allow_private=allow,
-                        **overrides)  # fmt: skip
-
-
-@pytest.fixture
-def server(tmp_path: Path, origin: Origin) -> Iterator[str]:
-    with running(settings_for(tmp_path, origin)) as url:
-        yield url
-
-
-def open_page(browser: Browser, url: str, **context: object) -> Page:
-    page = browser.new_context(accept_downloads=True, **context).new_page()  # type: ignore[arg-type]
-    page.goto(url)
-    if "/sites" not in url:
-        page.wait_for_selector("body[data-ready]")
-    return page
-
-
-def paste(page: Page, link: str, until: str = "#preview:not([hidden])") -> None:
-    """Paste a link as a person would, press Enter, and wait for the page's answer."""
-    page.fill("#url", link)
-    page.keyboard.press("Enter")
-    page.wait_for_selector(until)
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def test_paste_preview_download_saves_a_playable_file(
+def test_paste_and_enter_save_a_playable_file_with_no_further_click(
     browser: Browser, server: str, origin: Origin, tmp_path: Path
 ) -> None:
     page = open_page(browser, server)
     assert page.evaluate("document.activeElement.id") == "url"  # focused on load
     shot(page, "1-empty")
-    paste(page, origin.page("/watch/og", pages.OPEN_GRAPH))
-    assert page.text_content("#title") == "Open/Graph: a clip? | part 1"
-    assert page.is_checked("#choices input[value='0']")  # a sensible default
-    shot(page, "2-preview")
-    with page.expect_download() as download:
-        page.click("#start")
+    download = paste_and_save(page, origin.page("/watch/og", pages.OPEN_GRAPH))
     saved = tmp_path / "saved.mp4"
-    download.value.save_as(saved)
-    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
+    download.save_as(saved)
+    assert download.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
     assert probe(saved).has_video_and_audio
-    page.wait_for_selector(".job.done")
-    shot(page, "3-done")
+    assert page.text_content("#title") == OG_TITLE  # the preview came with it
+    done = page.wait_for_selector(".job.done")
+    assert (done.text_content() or "").count("Saved · Open-Graph - a clip - part 1 [progressive].mp4 · ") == 1
+    assert page.is_visible(".job.done button:has-text('Save again')")
+    shot(page, "2-saved")
     page.reload()
     page.wait_for_selector(".job.done")  # the list survives a reload
+
+
+def test_only_one_control_is_called_download(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server)
+    paste_and_save(page, origin.page("/watch/og", pages.OPEN_GRAPH))
+    page.wait_for_selector(".job.done")
+    labels = [b.text_content() for b in page.query_selector_all("button:visible, a:visible")]
+    assert labels.count("Download") == 1, labels
 
 
 def test_progress_is_shown_while_downloading(browser: Browser, server: str, origin: Origin) -> None:
     origin.server.rates["/media/progressive.mp4"] = 150_000
     page = open_page(browser, server)
     paste(page, origin.url("/media/progressive.mp4"))
-    page.click("#start")
-    page.wait_for_selector(".job.downloading")
-    page.wait_for_selector(".job .status:has-text('%')")
+    page.wait_for_selector(".job.downloading .status:has-text(' of ')")  # "120.0 kB of 974.4 kB"
+    bar = page.query_selector(".job.downloading progress")
+    assert bar is not None and bar.get_attribute("aria-label") == "Progress of progressive"
     shot(page, "4-progress")
-    page.click(".job .actions button")  # cancel
+    page.click("button[aria-label='Cancel progressive']")
     page.wait_for_selector(".job.cancelled")
 
 
 def test_a_bad_link_gets_a_clear_message(browser: Browser, server: str) -> None:
     page = open_page(browser, server)
-    paste(page, "ftp://example.com/video.mp4", until="#error:not([hidden])")
+    paste(page, "ftp://example.com/video.mp4")
+    page.wait_for_selector("#error:not([hidden])")
     assert "Only http and https" in (page.text_content("#error") or "")
+    assert page.is_hidden("#preview") and not page.query_selector(".job")
     shot(page, "5-error")
 
 
@@ -98,11 +69,15 @@ def test_a_post_with_two_videos_downloads_the_picked_ones(
     browser: Browser, server: str, origin: Origin
 ) -> None:
     page = open_page(browser, server)
-    paste(page, origin.page("/two", pages.TWO_VIDEOS), until="#entries:not([hidden])")
+    paste(page, origin.page("/two", pages.TWO_VIDEOS))
+    page.wait_for_selector("#entries:not([hidden])")
     boxes = page.query_selector_all("#entries input[type=checkbox]")
     assert len(boxes) == 2 and all(box.is_checked() for box in boxes)
+    assert page.text_content("#start") == "Download 2 items"
+    assert not page.query_selector(".job")  # a list of items is not started unasked
     shot(page, "6-playlist")
     boxes[1].uncheck()
+    assert page.text_content("#start") == "Download 1 item"
     with page.expect_download() as download:
         page.click("#start")
     assert download.value.suggested_filename.startswith("Two clips (1)")
@@ -114,17 +89,12 @@ def test_the_page_speaks_turkish(browser: Browser, server: str) -> None:
     page = open_page(browser, server, locale="tr-TR")
     assert page.text_content("label[for=url]") == "Bir video bağlantısı yapıştırın"
     assert page.get_attribute("html", "lang") == "tr"
+    assert page.text_content("#choice-now") == "En iyi kalite"
     shot(page, "7-turkish")
     page.click("#lang")
     page.wait_for_selector("html[lang=en]")
     assert page.text_content("label[for=url]") == "Paste a video link"
-
-
-def test_a_phone_sized_screen(browser: Browser, server: str, origin: Origin) -> None:
-    page = open_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True)
-    paste(page, origin.url("/media/hls_ts/master.m3u8"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
-    shot(page, "8-phone")
+    assert page.text_content("#choice-now") == "Best quality"
 
 
 def test_several_links_pasted_at_once_become_several_downloads(
@@ -151,24 +121,39 @@ def test_the_sites_page_lists_every_site(browser: Browser, server: str) -> None:
     shot(page, "9-sites")
 
 
-def test_the_paste_button_reads_the_clipboard(browser: Browser, server: str, origin: Origin) -> None:
+def test_the_paste_button_reads_the_clipboard_and_saves(
+    browser: Browser, server: str, origin: Origin
+) -> None:
     page = open_page(browser, server, permissions=["clipboard-read", "clipboard-write"])
     link = origin.url("/media/hls_ts/master.m3u8")
     page.evaluate("(text) => navigator.clipboard.writeText(text)", link)
-    page.click("#paste")
-    page.wait_for_selector("#preview:not([hidden])")
-    assert page.input_value("#url") == link
+    with page.expect_download() as download:
+        page.click("#paste")  # one click, from the clipboard to the file
+    assert download.value.suggested_filename == "master [master].mp4"
+    assert page.text_content("#title") == "master"
 
 
-def test_a_link_dropped_on_the_page_is_opened(browser: Browser, server: str, origin: Origin) -> None:
+def test_a_denied_clipboard_says_how_to_paste(browser: Browser, server: str) -> None:
+    desk = open_page(browser, server)
+    desk.evaluate("Object.defineProperty(navigator.clipboard, 'readText', {value: () => Promise.reject()})")
+    desk.click("#paste")
+    assert "Ctrl+V" in (desk.text_content("#error") or "")
+    phone = open_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.evaluate("Object.defineProperty(navigator.clipboard, 'readText', {value: () => Promise.reject()})")
+    phone.tap("#paste")
+    message = phone.text_content("#error") or ""
+    assert "touch and hold" in message and "Ctrl" not in message
+
+
+def test_a_link_dropped_on_the_page_is_saved(browser: Browser, server: str, origin: Origin) -> None:
     page = open_page(browser, server)
     link = origin.url("/media/hls_ts/master.m3u8")
     transfer = page.evaluate_handle(
         "(text) => { const t = new DataTransfer(); t.setData('text/uri-list', text); return t; }", link
     )
-    page.dispatch_event("main", "drop", {"dataTransfer": transfer})
-    page.wait_for_selector("#preview:not([hidden])")
-    assert page.text_content("#title") == "master"
+    with page.expect_download() as download:
+        page.dispatch_event("main", "drop", {"dataTransfer": transfer})
+    assert download.value.suggested_filename == "master [master].mp4"
 
 
 def test_a_server_with_keys_asks_for_one_and_then_works(
@@ -188,13 +173,11 @@ def test_a_server_with_keys_asks_for_one_and_then_works(
         page.click("#key-save")
         page.wait_for_selector("#error:has-text('not valid')")
         page.fill("#key", secret)
-        page.click("#key-save")  # the link is looked at again, now with the key
-        page.wait_for_selector("#preview:not([hidden])")
+        with page.expect_download() as download:  # the link is taken up again, now with the key
+            page.click("#key-save")
         assert page.is_hidden("#key-form")
-        with page.expect_download() as download:  # progress and the file go with the cookie
-            page.click("#start")
         saved = tmp_path / "saved.mp4"
-        download.value.save_as(saved)
+        download.value.save_as(saved)  # progress and the file went with the cookie
         assert probe(saved).has_video_and_audio
         cookies = {c["name"]: c for c in page.context.cookies()}
         assert cookies["savevid_key"]["httpOnly"] and cookies["savevid_key"]["sameSite"] == "Strict"
@@ -214,13 +197,11 @@ def test_hostile_titles_are_shown_as_text_and_never_run(
     browser: Browser, server: str, origin: Origin
 ) -> None:
     page = open_page(browser, server)
-    paste(page, origin.page("/watch/hostile", HOSTILE))
+    download = paste_and_save(page, origin.page("/watch/hostile", HOSTILE))
     title = HOSTILE_TITLE
     assert page.text_content("#title") == title
     assert page.is_hidden("#thumb")  # a javascript: thumbnail is not loaded
-    with page.expect_download() as download:
-        page.click("#start")
-    name = download.value.suggested_filename
+    name = download.suggested_filename
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     page.wait_for_selector(".job.done")
     assert title in (page.text_content(".job") or "")
@@ -230,5 +211,6 @@ def test_hostile_titles_are_shown_as_text_and_never_run(
 
 def test_an_unsupported_site_gets_its_reason_on_the_page(browser: Browser, server: str) -> None:
     page = open_page(browser, server)
-    paste(page, "https://www.mxtakatak.com/video/123", until="#error:not([hidden])")
+    paste(page, "https://www.mxtakatak.com/video/123")
+    page.wait_for_selector("#error:not([hidden])")
     assert "closed in 2022" in (page.text_content("#error") or "")

@@ -21,10 +21,15 @@ def used_keys() -> set[str]:
     script = (WEB / "static" / "app.js").read_text()
     sites = (WEB / "static" / "sites.js").read_text()
     keys = set(re.findall(r'data-i18n(?:-placeholder)?="([\w]+)"', html))
-    keys |= set(re.findall(r'\bt\("([\w]+)"\)', script))
+    keys |= set(re.findall(r'\b(?:t|fill)\("([\w]+)"', script))
+    for pair in re.findall(r'\b(?:t|fill)\([^"\n]*\? "(\w+)" : "(\w+)"', script):  # t(cond ? "a" : "b")
+        keys |= set(pair)
     keys |= set(re.findall(r"\bmessages\.(\w+)", sites))
     keys |= {f"state_{s}" for s in ("queued", "resolving", "downloading", "processing", "done", "failed",
                                      "cancelled")}  # fmt: skip
+    keys |= {f"stage_{s}" for s in ("merging", "converting")}
+    actions = ("save", "save_again", "retry", "remove", "cancel")  # each button's word and its label
+    keys |= {*actions, *(f"{a}_title" for a in actions)}
     return keys
 
 
@@ -32,6 +37,11 @@ def used_keys() -> set[str]:
 def test_every_string_is_in_the_catalog(lang: str) -> None:
     assert used_keys() <= set(CATALOGS[lang]), used_keys() - set(CATALOGS[lang])
     assert set(CATALOGS[lang]) == set(CATALOGS["en"])
+
+
+def test_no_string_is_left_unused() -> None:
+    errors = {key for key in CATALOGS["en"] if key.startswith("error_")}  # looked up by the error's code
+    assert set(CATALOGS["en"]) - errors - used_keys() == set()
 
 
 def test_the_page_and_its_files_are_served(tmp_path: Path) -> None:

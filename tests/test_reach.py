@@ -2,34 +2,67 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Playwright
 
 from support import pages
+from support.browsing import open_page, shot
+from support.chromium import CHROMIUM, FLAGS
 from support.origin import Origin
-from test_browser import open_page, server, shot
-
-__all__ = ["server"]  # the fixture this file borrows
 
 TITLE = "Open/Graph: a clip? | part 1"
 
 
 @pytest.mark.parametrize("query", ["url={link}", "u={link}", "text=look at this {link} !"])
-def test_a_link_in_the_address_is_looked_up_at_once(
+def test_a_link_in_the_address_is_saved_at_once(
     browser: Browser, server: str, origin: Origin, query: str
 ) -> None:
     link = origin.page("/watch/og", pages.OPEN_GRAPH)
     name, _, value = query.format(link=link).partition("=")
-    page = open_page(browser, f"{server}/?{name}={quote(value, safe='')}")
-    page.wait_for_selector("#preview:not([hidden])")  # no typing, no click
+    page = browser.new_context(accept_downloads=True).new_page()
+    with page.expect_download() as download:  # no typing, no click
+        page.goto(f"{server}/?{name}={quote(value, safe='')}")
+    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
     assert page.text_content("#title") == TITLE
-    assert page.evaluate("location.search") == ""  # a reload does not look it up again
+    assert page.evaluate("location.search") == ""  # a reload does not download it again
     assert page.evaluate("location.pathname") == "/"
     if name == "url":
         shot(page, "13-link-in-address")
+
+
+def test_the_bookmarklet_sends_the_page_it_is_used_on(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server)
+    href = page.get_attribute("#bookmarklet", "href") or ""
+    assert href.startswith("javascript:")
+    page.click("#bookmarklet")  # on savevid's own page it only explains itself
+    assert page.evaluate("location.pathname") == "/"
+    video_page = origin.page("/watch/og", pages.OPEN_GRAPH)
+    page.goto(video_page)  # a video's page, where a person clicks the bookmark
+    with page.expect_download() as download:
+        page.evaluate(unquote(href.removeprefix("javascript:")))
+    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
+    assert page.url == f"{server}/"
+
+
+def test_chromium_finds_the_app_installable(playwright: Playwright, server: str, tmp_path: Path) -> None:
+    # Chromium does not offer to install anything in a private window: a real profile, as a person has.
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=FLAGS
+    )
+    try:
+        page = context.new_page()
+        page.goto(server)
+        page.wait_for_selector("body[data-ready]")
+        session = context.new_cdp_session(page)
+        manifest = session.send("Page.getAppManifest")
+        assert manifest["url"] == f"{server}/manifest.webmanifest" and not manifest["errors"]
+        assert session.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    finally:
+        context.close()
 
 
 def test_the_manifest_declares_an_app_with_icons_and_a_share_target(server: str) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page
 
-from test_browser import open_page, server, shot
-
-__all__ = ["server"]  # the fixture this file borrows
+from support.browsing import open_page, shot
 
 PHONE = {"width": 390, "height": 844}
 
