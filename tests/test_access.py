@@ -100,7 +100,8 @@ def test_guessing_keys_is_rate_limited(tmp_path: Path) -> None:
 
 ROUTES = [("POST", "/api/info"), ("POST", "/api/downloads"), ("GET", "/api/downloads"),
           ("GET", "/api/downloads/0123abcd"), ("GET", "/api/downloads/0123abcd/file"),
-          ("GET", "/api/downloads/0123abcd/events"), ("DELETE", "/api/downloads/0123abcd")]  # fmt: skip
+          ("GET", "/api/downloads/0123abcd/events"), ("DELETE", "/api/downloads/0123abcd"),
+          ("GET", "/api/events")]  # fmt: skip
 
 
 @pytest.fixture

@@ -129,6 +129,25 @@ def test_events_stream_progress_until_done(client: TestClient, origin: Origin) -
     assert len(states) >= 2
 
 
+def test_one_stream_follows_all_of_the_callers_downloads(client: TestClient, origin: Origin) -> None:
+    links = [
+        origin.url("/media/progressive.mp4"),
+        origin.url("/media/hls_ts/master.m3u8"),
+        origin.url("/gone"),
+    ]
+    made = {str(client.post("/api/downloads", json={"url": link}).json()["id"]) for link in links}
+    final: dict[str, str] = {}
+    with client.stream("GET", "/api/events") as events:
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                job = json.loads(line[6:])
+                if job["state"] in ("done", "failed", "cancelled"):
+                    final[job["id"]] = job["state"]
+            if set(final) == made:
+                break
+    assert sorted(final.values()) == ["done", "done", "failed"]
+
+
 def test_a_failed_job_says_why(client: TestClient, origin: Origin) -> None:
     job = client.post("/api/downloads", json={"url": origin.url("/gone")}).json()
     done = wait_final(client, str(job["id"]))

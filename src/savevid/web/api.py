@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -161,28 +161,54 @@ def get_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object
     return _view(_job(queue, job_id))
 
 
-@router.get("/downloads/{job_id}/events", summary="Live progress (Server-Sent Events)")
+@router.get("/downloads/{job_id}/events", summary="Live progress of one download (Server-Sent Events)")
 async def download_events(job_id: str, queue: QueueDep, request: Request, _: CallerDep) -> StreamingResponse:
+    """One ``data:`` line with the download's view at each change; the stream ends with the download."""
     _job(queue, job_id)
 
-    stopping = request.app.state.stopping  # the server is shutting down: the stream ends
+    def read() -> list[Job]:
+        job = queue.store.get(job_id)
+        return [job] if job else []
+
+    return _event_stream(request, read, ends=True)
+
+
+@router.get("/events", summary="Live changes to all of the caller's downloads (Server-Sent Events)")
+async def events(queue: QueueDep, request: Request, caller: CallerDep) -> StreamingResponse:
+    """One ``data:`` line with a download's view whenever one of the caller's (newest 100) downloads
+    changes; each is sent once when the stream opens. One connection for any number of downloads: a
+    browser opens at most six to a server."""
+    return _event_stream(request, lambda: queue.store.recent(caller.owner), ends=False)
+
+
+def _event_stream(request: Request, read: Callable[[], list[Job]], *, ends: bool) -> StreamingResponse:
+    """Server-Sent Events of the jobs ``read`` returns, each sent when it changes; with ``ends``, the
+    stream ends once they are all final (or gone). It ends too when the server starts to stop."""
+    stopping = request.app.state.stopping
 
     async def stream() -> AsyncIterator[str]:
-        last = None
+        jobs, sent, quiet = read(), dict[str, str](), 0.0
         while not stopping.is_set() and not await request.is_disconnected():
-            job = queue.store.get(job_id)
-            if job is None:
+            for job in jobs:
+                text = json.dumps(_view(job))
+                if sent.get(job.id) != text:
+                    yield f"data: {text}\n\n"
+                    sent[job.id], quiet = text, 0.0
+            if ends and all(job.state.final for job in jobs):
                 return
-            text = json.dumps(_view(job))
-            if text != last:
-                yield f"data: {text}\n\n"
-                last = text
-            if job.state.final:
-                return
-            await asyncio.sleep(0.25)
+            if quiet >= _KEEP_ALIVE:  # a comment, so that proxies keep a quiet stream open
+                yield ": still here\n\n"
+                quiet = 0.0
+            await asyncio.sleep(_EVERY)
+            quiet += _EVERY
+            jobs = read()
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})  # fmt: skip
+
+
+_EVERY = 0.25  # seconds between looks at the jobs
+_KEEP_ALIVE = 15.0  # seconds of silence before a keep-alive comment
 
 
 def content_disposition(name: str) -> str:

@@ -13,7 +13,6 @@ let mediaLink = "";        // the link (as pasted) that the preview belongs to
 let inFlight = false;      // a submit is being answered: one job per click, however fast
 const started = new Set();  // the formats asked for from this preview
 const jobs = new Map();
-const streams = new Map();
 const announced = new Map();  // job id → the last state read out
 const saved = new Set(JSON.parse(sessionStorage.getItem("saved") || "[]"));
 let batches = JSON.parse(sessionStorage.getItem("batches") || "[]");  // job ids made by one paste
@@ -315,8 +314,8 @@ async function startDownload(body) {
   for (const job of made) {
     jobs.set(job.id, job);
     if (job.state === "done") { saved.delete(job.id); saveFile(job); }  // asked for again: saved again
-    follow(job);
   }
+  follow();
   if (made.length > 1) remember(made.map((job) => job.id));
   renderJobs();
   return made;
@@ -332,23 +331,34 @@ function remember(ids) {
 
 async function loadJobs() {
   try {
-    for (const job of await api("GET", "/api/downloads")) { jobs.set(job.id, job); announced.set(job.id, job.state); follow(job); }
+    for (const job of await api("GET", "/api/downloads")) { jobs.set(job.id, job); announced.set(job.id, job.state); }
   } catch (error) { /* the list stays empty; submitting shows the error */ }
   renderJobs();
+  follow();
 }
 
-function follow(job) {
-  if (streams.has(job.id) || FINAL.includes(job.state)) return;
-  const source = new EventSource(job.urls.events);
-  streams.set(job.id, source);
-  source.onmessage = (event) => {
-    const update = JSON.parse(event.data);
-    if (!jobs.has(update.id)) { source.close(); streams.delete(update.id); return; }  // removed meanwhile
-    jobs.set(update.id, update);
-    if (update.state === "done") saveFile(update);
-    if (FINAL.includes(update.state)) { source.close(); streams.delete(update.id); }
-    renderJobs();
-  };
+// One stream of changes for all of this browser's downloads, open while any is under way (a browser
+// opens at most six connections to a server: one stream per download would soon block the rest).
+let changes = null;
+
+function follow() {
+  const active = [...jobs.values()].some((job) => !FINAL.includes(job.state));
+  if (active && !changes) {
+    changes = new EventSource("/api/events");
+    changes.onmessage = (event) => update(JSON.parse(event.data));
+  } else if (!active && changes) {
+    changes.close();
+    changes = null;
+  }
+}
+
+function update(job) {
+  if (!jobs.has(job.id)) return;  // removed here, or another tab's
+  const before = jobs.get(job.id);
+  jobs.set(job.id, job);
+  if (job.state === "done" && before.state !== "done") saveFile(job);
+  renderJobs();
+  follow();
 }
 
 function saveFile(job) {
@@ -509,8 +519,7 @@ async function removeJob(id) {
 
 function forget(id) {
   jobs.delete(id);
-  const source = streams.get(id);
-  if (source) { source.close(); streams.delete(id); }
+  follow();
 }
 
 // A failed or cancelled download, asked for again with the same link, format and item.
