@@ -42,7 +42,9 @@ class LogBridge:
         log.debug(msg)
 
     def warning(self, msg: str) -> None:
-        log.warning(msg.removeprefix("WARNING: "))
+        msg = msg.removeprefix("WARNING: ")
+        # Expected for every direct link and plain page: no news for whoever reads the log.
+        (log.debug if "Falling back on generic information extractor" in msg else log.warning)(msg)
 
     def error(self, msg: str) -> None:
         # yt-dlp raises right after reporting; the caller turns that into one clear line.
