@@ -259,7 +259,7 @@ def test_a_post_without_items_says_to_choose(client: TestClient, origin: Origin)
 
 
 def test_security_headers_on_every_answer(client: TestClient) -> None:
-    for path in ("/", "/api/downloads", "/static/app.js", "/api/downloads/nope"):
+    for path in ("/", "/api/downloads", "/static/page/main.js", "/api/downloads/nope"):
         headers = client.get(path).headers
         assert "script-src 'self'" in headers["content-security-policy"], path
         assert "frame-ancestors 'none'" in headers["content-security-policy"]

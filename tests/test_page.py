@@ -18,7 +18,7 @@ CATALOGS = {p.stem: json.loads(p.read_text()) for p in (WEB / "static" / "i18n")
 
 def used_keys() -> set[str]:
     html = "".join(p.read_text() for p in (WEB / "templates").glob("*.html"))
-    script = (WEB / "static" / "app.js").read_text()
+    script = "".join(p.read_text() for p in (WEB / "static" / "page").glob("*.js"))
     sites = (WEB / "static" / "sites.js").read_text()
     keys = set(re.findall(r'data-i18n(?:-placeholder)?="([\w]+)"', html))
     keys |= set(re.findall(r'\b(?:t|fill)\("([\w]+)"', script))
@@ -49,5 +49,5 @@ def test_the_page_and_its_files_are_served(tmp_path: Path) -> None:
         page = client.get("/")
         assert page.status_code == 200 and 'id="url"' in page.text
         assert "<script>" not in page.text  # no inline script
-        for path in ("/static/app.js", "/static/app.css", "/static/i18n/tr.json"):
+        for path in ("/static/page/main.js", "/static/page/words.js", "/static/app.css", "/static/i18n/tr.json"):
             assert client.get(path).status_code == 200, path

@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
-        page = pages.TemplateResponse(request, "index.html", {"script": "app.js"})
+        page = pages.TemplateResponse(request, "index.html", {"script": "page/main.js", "module": True})
         if OWNER_COOKIE not in request.cookies:  # this browser's downloads are listed to it alone
             keep_in_browser(page, request, OWNER_COOKIE, new_owner())
         return page
