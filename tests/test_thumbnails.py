@@ -7,6 +7,7 @@ import stat
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,7 +18,9 @@ from savevid.config import Settings, get_settings
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.resolve.mapping import thumbnail_url
 from savevid.safety.images import sniff_image
+from savevid.web import image_cache
 from savevid.web.app import create_app
+from savevid.web.image_cache import Failure, Image, ImageCache
 from savevid.web.thumbnails import KEY_FILE, MAX_IMAGE_BYTES, Thumbnails
 from support import pages
 from support.hosts import map_hosts
@@ -317,3 +320,49 @@ def test_svg_and_other_files_are_not_images(images: dict[str, bytes]) -> None:
     mp4_head = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
     for data in (svg, b"<!doctype html>", mp4_head, b"RIFF\x00\x00\x00\x00WAVEfmt ", b"", b"\xff\xd8"):
         assert sniff_image(data) is None, data
+
+
+def test_requests_at_the_same_time_share_one_fetch(tmp_path: Path, origin: Origin, media_dir: Path) -> None:
+    jpeg = (media_dir / "thumb.jpg").read_bytes()
+
+    def slow(_: Handler) -> Reply:
+        time.sleep(0.5)
+        return Reply(200, jpeg, {"Content-Type": "image/jpeg"})
+
+    url = origin.route("/slow.jpg", slow)
+    thumbnails = Thumbnails(get_settings(data_dir=tmp_path, retries=1))
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda _: thumbnails.image(url), range(4)))
+    assert all(isinstance(image, Image) and image.data == jpeg for image in found)
+    assert origin.server.hits.count("/slow.jpg") == 1
+    assert thumbnails.cache.size == len(jpeg)
+
+
+def test_the_cache_is_bounded_and_forgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ImageCache(max_bytes=10, max_entries=2)
+    fetched: list[str] = []
+
+    def fetch(url: str, data: bytes) -> Image:
+        fetched.append(url)
+        return Image(data, "image/png")
+
+    for url in ("a", "b", "a"):  # b pushes a out: 12 bytes would be over 10
+        cache.get(url, lambda url=url: fetch(url, b"123456"))
+    assert fetched == ["a", "b", "a"] and cache.size == 6
+    for url in ("x", "y", "z"):  # failures weigh nothing, but count
+        cache.get(url, lambda url=url: Failure(502, "network", url))
+    assert cache.size == 0  # the two most recent entries are failures
+    monkeypatch.setattr(image_cache, "FRESH_SECONDS", -1.0)
+    cache.get("c", lambda: fetch("c", b"1"))
+    cache.get("c", lambda: fetch("c", b"1"))  # already stale: fetched again
+    assert fetched[-2:] == ["c", "c"]
+
+
+def test_a_thumbnail_url_with_other_characters_survives_the_round_trip(client: TestClient, origin: Origin,
+                                                                       media_dir: Path) -> None:  # fmt: skip
+    jpeg = (media_dir / "thumb.jpg").read_bytes()
+    origin.route("/kapak-%C3%BC.jpg", lambda _: Reply(200, jpeg, {"Content-Type": "image/jpeg"}))
+    media = info(client, og_page_with_image(origin, "/watch/og", "/kapak-ü.jpg?w=1&s=a b&u=x#top"))
+    assert media["thumbnail"] == origin.url("/kapak-ü.jpg?w=1&s=a b&u=x#top")
+    reply = client.get(str(media["thumbnail_url"]))
+    assert reply.status_code == 200 and reply.content == jpeg

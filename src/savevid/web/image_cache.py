@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 FRESH_SECONDS = 600.0  # an image is fetched again after this long
 FAILURE_SECONDS = 60.0  # a site that failed is not asked again for this long
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = 32_000_000
 MAX_ENTRIES = 256
 WAIT_SECONDS = 20.0  # for another request's fetch of the same URL, before fetching too
 

@@ -1,5 +1,5 @@
-"""Thumbnails served by this server, so the page shows them under its own Content-Security-Policy
-and a visitor's browser never contacts the site (which would learn the visitor's address).
+"""Thumbnails served by this server, so that a page shows them under its own Content-Security-Policy
+and without the visitor's browser contacting the site (which would learn the visitor's address).
 
 ``POST /api/info`` hands out ``/api/thumbnail?u=URL&s=SIGNATURE``: the signature is an HMAC of the
 URL with a key kept in the data directory, so the route fetches only URLs this server itself learnt
@@ -37,7 +37,7 @@ from savevid.web.image_cache import Failure, Image, ImageCache
 KEY_FILE = "thumbnails.key"
 KEY_BYTES = 32
 SIGNATURE_CHARS = 32  # 128 bits of HMAC-SHA256
-MAX_IMAGE_BYTES = 4 * 1024 * 1024
+MAX_IMAGE_BYTES = 4_000_000
 FETCH_SECONDS = 10.0  # the whole fetch; a read that gets nothing for half of it fails sooner
 ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8"
 # The image alone: nothing in it runs, nothing guesses its type, no other site may embed it.
@@ -49,7 +49,7 @@ IMAGE_HEADERS = {
 }
 
 NOT_IMAGE = Failure(422, "not_image", "The thumbnail is not an image (JPEG, PNG, GIF, WebP or AVIF).")
-TOO_LARGE = Failure(422, "too_large", f"The thumbnail is larger than {MAX_IMAGE_BYTES // 2**20} MB.")
+TOO_LARGE = Failure(422, "too_large", f"The thumbnail is larger than {MAX_IMAGE_BYTES // 1_000_000} MB.")
 TOO_SLOW = Failure(502, "network", f"The thumbnail's site did not send it within {FETCH_SECONDS:.0f} s.")
 
 router = APIRouter(prefix="/api")
