@@ -79,7 +79,10 @@ class Media(BaseModel):
     extractor: str
     uploader: str | None = None
     duration: float | None = None
-    thumbnail: str | None = None
+    thumbnail: str | None = Field(default=None, description="The thumbnail's absolute http(s) URL")
+    thumbnail_url: str | None = Field(
+        default=None, description="Where the web API serves that thumbnail (a same-origin path; API only)"
+    )
     is_live: bool = False
     choices: list[Option] = Field(default_factory=list)
     entries: list[Entry] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from savevid.resolve.formats import format_spec, make_selector, offered_options,
 from savevid.resolve.mapping import Info, entry_url, is_playlist, to_media
 from savevid.resolve.shortcut import generic_only
 from savevid.resolve.sites import Handler, site_for
+from savevid.resolve.sizes import learn_sizes
 from savevid.resolve.ydl import open_ydl
 from savevid.safety.filenames import safe_filename
 from savevid.safety.media_files import deliverable_extension
@@ -47,7 +48,9 @@ def _media_from_info(
     with contextlib.nullcontext(ydl) if ydl is not None else open_ydl(settings) as selector:
         formats = info.get("formats") or [info]
         select = make_selector(selector.build_format_selector, formats)
-        options = offered_options(formats, select, info.get("duration"))
+        # Sizes yt-dlp does not know are asked of the origin here only: a download needs none.
+        learn = partial(learn_sizes, selector)
+        options = offered_options(formats, select, info.get("duration"), learn)
     return to_media(info, url, options)
 
 

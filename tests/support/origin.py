@@ -87,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, head: bool) -> None:
         path = urlsplit(self.path).path
         self.server.hits.append(path)
+        self.server.requests.append((self.command, path))
         self.server.ranges.append((path, self.headers.get("Range")))
         self.server.timeline.append((time.monotonic(), path))
         route = self.server.routes.get(path)
@@ -175,6 +176,7 @@ class OriginServer(ThreadingHTTPServer):
         self.media = media
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path) of each request
         self.ranges: list[tuple[str, str | None]] = []
         self.timeline: list[tuple[float, str]] = []  # when each path was asked for
         self.spans: list[tuple[str, float, float]] = []  # each answer: path, start, end

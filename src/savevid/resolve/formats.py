@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from savevid.errors import InvalidOptionError
@@ -128,9 +128,14 @@ def _audio_option(audio: AudioFormat, fmt: Format, duration: float | None) -> Op
     )
 
 
-def offered_options(formats: Sequence[Format], select: Selector, duration: float | None) -> list[Option]:
-    """The qualities worth showing (one per distinct result) plus audio-only MP3 and M4A."""
-    options: list[Option] = []
+Pick = Quality | AudioFormat
+# Sizes of files by URL, learnt for the formats given (see resolve.sizes).
+SizeLearner = Callable[[Sequence[Format]], Mapping[str, int]]
+
+
+def _picks(formats: Sequence[Format], select: Selector) -> list[tuple[Pick, Format]]:
+    """The qualities worth showing (one per distinct format) plus audio-only MP3 and M4A."""
+    picks: list[tuple[Pick, Format]] = []
     seen: set[str] = set()
     if _has(formats, "vcodec"):
         for quality in Quality:
@@ -138,10 +143,46 @@ def offered_options(formats: Sequence[Format], select: Selector, duration: float
             if not chosen or chosen[0].get("format_id") in seen:
                 continue
             seen.add(chosen[0].get("format_id", ""))
-            options.append(_video_option(quality, chosen[0], duration))
+            picks.append((quality, chosen[0]))
     if _has(formats, "acodec"):
         for audio in (AudioFormat.MP3, AudioFormat.M4A):
             chosen = select(format_spec(Choice(audio_only=True, audio_format=audio)))
             if chosen:
-                options.append(_audio_option(audio, chosen[0], duration))
+                picks.append((audio, chosen[0]))
+    return picks
+
+
+def _delivered_as_is(pick: Pick, fmt: Format) -> bool:
+    """Whether the choice hands over the format's file as it is (so the file's size is its size):
+    any video, and M4A audio taken from an audio-only AAC file; MP3 is always encoded anew."""
+    if isinstance(pick, Quality):
+        return True
+    aac = fmt.get("ext") == "m4a" or str(fmt.get("acodec") or "").startswith("mp4a")
+    return pick is AudioFormat.M4A and aac and all(part.get("vcodec") == "none" for part in _parts(fmt))
+
+
+def _sized(fmt: Format, sizes: Mapping[str, int]) -> Format:
+    # A copy: the info dict stays as yt-dlp made it, for the download that may follow.
+    size = sizes.get(str(fmt.get("url") or ""))
+    return {**fmt, "filesize": size} if size and not fmt.get("filesize") else fmt
+
+
+def offered_options(
+    formats: Sequence[Format], select: Selector, duration: float | None, learn: SizeLearner | None = None
+) -> list[Option]:
+    """The qualities worth showing (one per distinct result) plus audio-only MP3 and M4A.
+
+    With ``learn``, the sizes yt-dlp does not know of the files handed over as they are are asked
+    for (all at once); a size stays unknown, or estimated from the bitrate, where none is learnt.
+    """
+    picks = _picks(formats, select)
+    as_is = [fmt for pick, fmt in picks if _delivered_as_is(pick, fmt)]
+    sizes = learn(as_is) if learn is not None and as_is else {}
+    options = []
+    for pick, fmt in picks:
+        shown = _sized(fmt, sizes) if _delivered_as_is(pick, fmt) else fmt
+        if isinstance(pick, Quality):
+            options.append(_video_option(pick, shown, duration))
+        else:
+            options.append(_audio_option(pick, shown, duration))
     return options

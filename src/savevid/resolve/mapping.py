@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from savevid.models import Entry, Media, Option
 
@@ -44,26 +44,37 @@ def _entry(entry: Info) -> Entry | None:
     )
 
 
-def _thumbnail(info: Info) -> str | None:
-    if info.get("thumbnail"):
-        return str(info["thumbnail"])
-    thumbs = [t for t in info.get("thumbnails") or [] if t.get("url")]
-    return str(thumbs[-1]["url"]) if thumbs else None
+def thumbnail_url(info: Info, page: str) -> str | None:
+    """The preferred thumbnail as an absolute http(s) URL: a relative one (as an ``og:image`` may
+    be) joined to the page's URL; ``data:``, ``javascript:`` and other schemes are left out."""
+    listed = [t.get("url") for t in reversed(info.get("thumbnails") or [])]  # yt-dlp's best is last
+    for candidate in (info.get("thumbnail"), *listed):
+        if not isinstance(candidate, str) or not candidate.strip():
+            continue
+        try:
+            url = urljoin(page, candidate.strip())
+            parts = urlsplit(url)
+        except ValueError:  # e.g. a broken IPv6 address: not a link
+            continue
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return url
+    return None
 
 
 def to_media(info: Info, url: str, options: list[Option]) -> Media:
     """A Media for a resolved info dict, keeping the dict for the download that may follow."""
     duration = info.get("duration")
     entries = [e for e in map(_entry, info.get("entries") or []) if e] if is_playlist(info) else []
+    page = str(info.get("webpage_url") or url)
     media = Media(
-        url=str(info.get("webpage_url") or url),
+        url=page,
         id=str(info.get("id") or "media"),
         title=str(info.get("title") or info.get("id") or "media"),
         site=site_name(info),
         extractor=str(info.get("extractor_key") or "Generic"),
         uploader=info.get("uploader") or info.get("channel") or info.get("creator"),
         duration=float(duration) if duration else None,
-        thumbnail=_thumbnail(info),
+        thumbnail=thumbnail_url(info, page),
         is_live=bool(info.get("is_live")),
         choices=options,
         entries=entries,

@@ -25,6 +25,7 @@ from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.access import KEY_COOKIE, Caller, check_key, identify, keep_in_browser
 from savevid.web.errors import error_body
 from savevid.web.limits import TooManyRequests
+from savevid.web.thumbnails import download_thumbnail_path, thumbnail_path
 
 router = APIRouter(prefix="/api")
 
@@ -83,6 +84,7 @@ def _view(job: Job) -> dict[str, object]:
         "self": f"/api/downloads/{job.id}",
         "events": f"/api/downloads/{job.id}/events",
         "file": f"/api/downloads/{job.id}/file",
+        "thumbnail": download_thumbnail_path(job.id, job.thumbnail),
     }
     return data
 
@@ -120,13 +122,15 @@ def info(body: InfoRequest, settings: SettingsDep, request: Request, _: LimitedD
     """A busy site is waited for a little; a server that starts to stop ends the wait (503)."""
     stopping = request.app.state.stopping
     try:
-        return service.resolve(body.url, settings, cancel=stopping)
+        media = service.resolve(body.url, settings, cancel=stopping)
     except SavevidError as error:
         if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
             raise
         raise HTTPException(503, detail=error_body(error.code.value, "This server is stopping.",
                                                    "Try again in a moment."),
                             headers={"Retry-After": "5"}) from None  # fmt: skip
+    media.thumbnail_url = thumbnail_path(request, media.thumbnail)
+    return media
 
 
 @router.post("/downloads", status_code=202, summary="Queue a download (or one per item)")

@@ -22,7 +22,7 @@ from savevid.config import Settings, get_settings
 from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.safety import network
-from savevid.web import api
+from savevid.web import api, thumbnails
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
 from savevid.web.docs import add_docs
 from savevid.web.errors import error_body, savevid_error, storage_error, validation_error
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stopping = threading.Event()  # set when the server starts to stop
     app.state.limiter = RateLimiter(settings.requests_per_minute)
     app.state.api_keys = api_keys
+    app.state.thumbnails = thumbnails.Thumbnails(settings)
     if settings.cors_origins:  # closed unless the operator names the pages that may call the API
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, max_age=600,
                            allow_methods=["GET", "POST", "DELETE"],
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     app.include_router(api.router)
+    app.include_router(thumbnails.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
