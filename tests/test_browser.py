@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Download
 
 from support import pages
@@ -214,3 +215,22 @@ def test_an_unsupported_site_gets_its_reason_on_the_page(browser: Browser, serve
     paste(page, "https://www.mxtakatak.com/video/123")
     page.wait_for_selector("#error:not([hidden])")
     assert "closed in 2022" in (page.text_content("#error") or "")
+
+
+@pytest.mark.parametrize("shape", ["og", "json-ld"])
+def test_the_preview_and_the_list_show_the_thumbnail_from_this_server(
+    browser: Browser, server: str, origin: Origin, shape: str
+) -> None:
+    page = open_page(browser, server)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    link = origin.page(f"/watch/{shape}", pages.OPEN_GRAPH if shape == "og" else pages.JSON_LD)
+    paste_and_save(page, link)
+    page.wait_for_selector(".job.done .thumb:not([hidden])")
+    for image in ("#thumb", ".job .thumb"):
+        assert page.evaluate(f"document.querySelector('{image}').naturalWidth") > 0  # decoded, shown
+    assert (page.get_attribute("#thumb", "src") or "").startswith("/api/thumbnail?")
+    assert all(url.startswith(server) for url in asked), asked  # the site never sees this browser
+    if shape == "json-ld":
+        assert page.text_content("#meta") == f"{origin.base.removeprefix('http://')} · Sample Author · 0:04"
+        shot(page, "3-preview-thumbnail")

@@ -49,5 +49,10 @@ def test_the_page_and_its_files_are_served(tmp_path: Path) -> None:
         page = client.get("/")
         assert page.status_code == 200 and 'id="url"' in page.text
         assert "<script>" not in page.text  # no inline script
-        for path in ("/static/page/main.js", "/static/page/words.js", "/static/app.css", "/static/i18n/tr.json"):
+        for path in (
+            "/static/page/main.js",
+            "/static/page/words.js",
+            "/static/app.css",
+            "/static/i18n/tr.json",
+        ):
             assert client.get(path).status_code == 200, path

@@ -96,7 +96,7 @@ def _describe(ie: Any, url: str, response: Any, head: bytes) -> Info | None:
     found = _typed(media, url, response) if media else _sniffed(url, head)
     if found is None:
         return None
-    size = _file_size(response.headers)
+    size = file_size(response.headers)
     if size is not None:
         (found["formats"][0] if "formats" in found else found)["filesize"] = size
     return {
@@ -127,7 +127,7 @@ def _sniffed(url: str, head: bytes) -> Info | None:
     return {"direct": True, "url": url, "ext": ext}
 
 
-def _file_size(headers: Mapping[str, str]) -> int | None:
+def file_size(headers: Mapping[str, str]) -> int | None:
     """The whole file's size: a ranged answer's total, or the length of a whole one."""
     span = ContentRange.parse(headers.get("Content-Range"))
     if span is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from yt_dlp.networking import Request
 from yt_dlp.networking.exceptions import HTTPError
 
-from savevid.resolve.direct import _file_size
+from savevid.resolve.direct import file_size
 
 log = logging.getLogger("savevid")
 
@@ -76,7 +76,7 @@ def _size_of(ydl: Any, fmt: Format, until: float) -> int | None:
             log.debug("no size for %s: %s", fmt.get("format_id"), error)
             return None
         try:
-            return _file_size(response.headers)
+            return file_size(response.headers)
         finally:
             response.close()  # the ranged GET's one byte is not read
     return None
