@@ -90,8 +90,8 @@ def is_json(reply: Any) -> bool:
 def test_downloads_that_together_outgrow_the_disk_all_end_and_say_why(
     app: TestClient, disk: SmallDisk, big_origin: Origin
 ) -> None:
-    ids = [app.post("/api/downloads", json={"url": big_origin.url("/media/big.mp4")}).json()["id"]
-           for _ in range(4)]  # fmt: skip
+    links = [big_origin.url(f"/media/big.mp4?copy={n}") for n in range(4)]  # one link would be one job
+    ids = [app.post("/api/downloads", json={"url": link}).json()["id"] for link in links]
     streams = {job_id: [] for job_id in ids}
     readers = [follow(app, job_id, streams[job_id]) for job_id in ids]
     ended = [wait_final(app, job_id, timeout=60) for job_id in ids]

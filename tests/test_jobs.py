@@ -69,8 +69,8 @@ def test_a_second_task_for_a_running_job_leaves_it_to_its_worker(origin: Origin,
     origin.server.rates[SLOW] = 300_000  # about 3 s: running while the test looks
     with TestClient(create_app(make_settings(tmp_path / "data", origin))) as client:
         queue: JobQueue = client.app.state.queue  # type: ignore[attr-defined]
-        kept, cancelled = (client.post("/api/downloads", json={"url": origin.url(SLOW)}).json()["id"]
-                           for _ in range(2))  # fmt: skip
+        bodies = ({"url": origin.url(SLOW), "quality": q} for q in ("best", "720"))  # two choices: two jobs
+        kept, cancelled = (client.post("/api/downloads", json=body).json()["id"] for body in bodies)
         for job_id in (kept, cancelled):
             wait_downloading(client, job_id)
             queue._run(job_id)  # the same job taken from the queue a second time

@@ -57,7 +57,8 @@ def test_downloads_under_way_per_client_are_capped(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         client.app.state.queue.stop()  # nothing runs: every job stays queued
         body = {"url": "https://example.com/v.mp4"}
-        codes = [client.post("/api/downloads", json=body).status_code for _ in range(3)]
+        links = ["https://example.com/v.mp4", "https://example.com/w.mp4", "https://example.com/x.mp4"]
+        codes = [client.post("/api/downloads", json={"url": link}).status_code for link in links]
         assert codes == [202, 202, 429]
         too_many = client.post("/api/downloads", json={**body, "items": [1, 2]})
         assert too_many.status_code == 429 and "2 downloads" in too_many.json()["message"]

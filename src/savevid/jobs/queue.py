@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from huey import SqliteHuey
@@ -22,7 +23,8 @@ from savevid.errors import DownloadFailedError, SavevidError, StorageFullError
 from savevid.jobs.runner import job_folder, run_job
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import RUNNING, Job, JobState, JobStore
-from savevid.models import Choice
+from savevid.models import Choice, Media
+from savevid.resolve.cache import MediaCache, RecentMedia
 
 log = logging.getLogger("savevid.jobs")
 
@@ -40,8 +42,9 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
 class JobQueue:
     """Creates, runs, cancels and cleans up jobs."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, cache: MediaCache | None = None) -> None:
         self.settings = settings
+        self.cache = cache if cache is not None else RecentMedia()  # what previews resolved, for the jobs
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = JobStore(settings.data_dir / "jobs.db")
         self.huey = SqliteHuey("savevid", filename=str(settings.data_dir / "queue.db"))
@@ -49,6 +52,7 @@ class JobQueue:
         self._cancels: dict[str, threading.Event] = {}  # the jobs this process is running
         self.space = SpaceLedger(settings.data_dir)
         self._lock = threading.Lock()
+        self._submitting = threading.Lock()  # one job per owner, link, choice and item
         self._consumer: Any = None
         self._stop = threading.Event()
         self._stop_by: float | None = None  # when stop() stops waiting for the workers
@@ -62,7 +66,7 @@ class JobQueue:
                 return
             self._cancels[job_id] = cancel
         try:
-            run_job(job_id, self.store, self.settings, cancel, self._stop, self.space)
+            run_job(job_id, self.store, self.settings, cancel, self._stop, self.space, self.cache)
         finally:
             with self._lock:
                 if self._cancels.get(job_id) is cancel:
@@ -72,8 +76,9 @@ class JobQueue:
         self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
         owner: str | None = None,
     ) -> Job:  # fmt: skip
-        """Queue a new job; it survives a restart until it is done."""
-        job = self.store.create(url, choice, item, client, owner)
+        """Queue a new job; it survives a restart until it is done. When a preview resolved the link
+        moments ago, the job starts with its title, site, thumbnail and duration."""
+        job = self.store.create(url, choice, item, client, owner, **_known(self.cache.get(url)))
         try:
             self._task(job.id)
         except Exception:  # e.g. a full disk: the asker hears why, and no job waits for nothing
@@ -81,6 +86,28 @@ class JobQueue:
                 self.store.delete(job.id)
             raise
         return job
+
+    def submit_once(
+        self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
+        owner: str | None = None,
+    ) -> tuple[Job, bool]:  # fmt: skip
+        """The owner's job for this link, choice and item while it is under way or done with its
+        file, else a new one; True when the job is new."""
+        with self._submitting:  # two requests at once still make one job
+            job = self.existing(url, choice, item, owner)
+            if job is not None:
+                return job, False
+            return self.submit(url, choice, item, client, owner), True
+
+    def existing(self, url: str, choice: Choice, item: int | None, owner: str | None) -> Job | None:
+        """The owner's job that ``submit_once`` would give again: queued, running, or done with its
+        file still there; a failed or cancelled one is never given again."""
+        if owner is None:
+            return None
+        for job in self.store.for_link(owner, url):
+            if job.choice == choice and job.item == item and _reusable(job):
+                return job
+        return None
 
     def cancel(self, job_id: str) -> Job | None:
         """Cancel a queued or running job, or remove a finished one with its file."""
@@ -211,3 +238,18 @@ class JobQueue:
             shutil.rmtree(job_folder(self.settings, job.id), ignore_errors=True)
             self.store.delete(job.id)
             used -= job.size or 0
+
+
+def _reusable(job: Job) -> bool:
+    if job.state is JobState.DONE:
+        return job.path is not None and Path(job.path).is_file()
+    return not job.state.final
+
+
+def _known(media: Media | None) -> dict[str, Any]:
+    """What a new job's record can show before it runs, from a preview's media. A playlist's items
+    are numbered as they are resolved, so only the single item a link holds is known this early."""
+    if media is None or media.is_playlist:
+        return {}
+    return {"title": media.title, "site": media.site, "thumbnail": media.thumbnail,
+            "duration": media.duration}  # fmt: skip

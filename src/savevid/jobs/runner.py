@@ -1,4 +1,5 @@
-"""Running one job: resolve the link, download it into the job's folder, record how it went."""
+"""Running one job: resolve the link (or take what a preview resolved), download it into the job's
+folder, record how it went."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_fu
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import Job, JobState, JobStore
 from savevid.models import Media, Progress, Stage
+from savevid.resolve.cache import MediaCache
 
 log = logging.getLogger("savevid.jobs")
 
@@ -78,6 +80,17 @@ def _pick(media: Media, item: int | None, settings: Settings, cancel: threading.
     raise SavevidError(f"This link has no item {item}.", code=ErrorCode.INVALID_OPTION)
 
 
+def _media(job: Job, settings: Settings, cancel: threading.Event, cache: MediaCache | None) -> Media:
+    """The item the job downloads; a preview's media for its link is used when the cache has it,
+    the link is resolved afresh otherwise. Without an item a link is resolved as one video (not
+    the playlist it may also name), so a cached playlist does not serve such a job."""
+    media = cache.get(job.url) if cache is not None else None
+    if media is None or (media.is_playlist and job.item is None):
+        playlist = job.item is not None
+        media = service.resolve(job.url, settings, playlist=playlist, choices=False, cancel=cancel)
+    return _pick(media, job.item, settings, cancel)
+
+
 def record(store: JobStore, job_id: str, **fields: Any) -> bool:
     """Write how a job ended, trying again a few times over about 1.5 s: a full disk often has
     room again once the failed job's files are gone. False leaves the job to the queue's reaper."""
@@ -95,19 +108,22 @@ def record(store: JobStore, job_id: str, **fields: Any) -> bool:
 
 def run_job(
     job_id: str, store: JobStore, settings: Settings, cancel: threading.Event,
-    shutdown: threading.Event, space: SpaceLedger,
+    shutdown: threading.Event, space: SpaceLedger, cache: MediaCache | None = None,
 ) -> None:  # fmt: skip
     """Do one job to its end: done with a file, failed with a reason, or cancelled.
 
-    A job stopped by a server shutdown goes back to the queue with its partial files.
+    A job stopped by a server shutdown goes back to the queue with its partial files. A failed job
+    drops its link's media from ``cache``: trying again resolves afresh.
     """
     job = store.get(job_id)
     if job is None or not store.claim(job_id):
         return  # cancelled while queued, or already taken
     try:
-        fields = _attempt(job, store, settings, cancel, shutdown, space)
+        fields = _attempt(job, store, settings, cancel, shutdown, space, cache)
     finally:
         space.release(job_id)
+    if fields["state"] is JobState.FAILED and cache is not None:
+        cache.drop(job.url)  # its format URLs may have expired
     record(store, job_id, **fields)
 
 
@@ -118,16 +134,16 @@ def _failed(error: SavevidError) -> dict[str, Any]:
 
 def _attempt(
     job: Job, store: JobStore, settings: Settings, cancel: threading.Event, shutdown: threading.Event,
-    space: SpaceLedger,
+    space: SpaceLedger, cache: MediaCache | None,
 ) -> dict[str, Any]:  # fmt: skip
     """Run the job; the fields that record how it ended."""
     folder = job_folder(settings, job.id)
     try:
         space.admit(job.id, folder)
         settings = settings.model_copy(update={"max_file_mb": file_quota(settings) / 1e6})
-        media = _pick(service.resolve(job.url, settings, playlist=job.item is not None, choices=False,
-                                      cancel=cancel), job.item, settings, cancel)  # fmt: skip
-        store.update(job.id, title=media.title, site=media.site, thumbnail=media.thumbnail)
+        media = _media(job, settings, cancel, cache)
+        store.update(job.id, title=media.title, site=media.site, thumbnail=media.thumbnail,
+                     duration=media.duration)  # fmt: skip
         reporter = Reporter(store, job.id, space)
         result = service.download(media, job.choice, folder, reporter, settings, cancel)
     except SavevidError as error:

@@ -55,6 +55,7 @@ class Job(BaseModel):
     title: str | None = None
     site: str | None = None
     thumbnail: str | None = None
+    duration: float | None = None  # seconds, when known
     filename: str | None = None
     path: str | None = None
     size: int | None = None
@@ -87,11 +88,12 @@ class JobStore:
 
     def create(
         self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
-        owner: str | None = None,
+        owner: str | None = None, **known: Any,
     ) -> Job:  # fmt: skip
+        """A new queued job; ``known`` sets what is already known of its media (title, site, ...)."""
         now = time.time()
         job = Job(id=uuid.uuid4().hex, url=url, choice=choice, item=item, client=client, owner=owner,
-                  created=now, updated=now)  # fmt: skip
+                  created=now, updated=now, **known)  # fmt: skip
         row = _to_row(job)
         with self._lock:
             self._db.execute(
@@ -111,6 +113,13 @@ class JobStore:
         with self._lock:
             query = f"{_SELECT} WHERE owner = ? ORDER BY created DESC LIMIT ?"
             rows = self._db.execute(query, (owner, limit)).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def for_link(self, owner: str, url: str) -> list[Job]:
+        """One owner's jobs for one link, newest first."""
+        with self._lock:
+            query = f"{_SELECT} WHERE owner = ? AND url = ? ORDER BY created DESC"
+            rows = self._db.execute(query, (owner, url)).fetchall()
         return [_from_row(row) for row in rows]
 
     def unfinished(self, client: str) -> int:

@@ -118,11 +118,14 @@ def close_session() -> Response:
 
 
 @router.post("/info", summary="What a link holds: title, site, choices, or a playlist's entries")
-def info(body: InfoRequest, settings: SettingsDep, request: Request, _: LimitedDep) -> Media:
-    """A busy site is waited for a little; a server that starts to stop ends the wait (503)."""
+def info(body: InfoRequest, settings: SettingsDep, queue: QueueDep, request: Request, _: LimitedDep) -> Media:
+    """A busy site is waited for a little; a server that starts to stop ends the wait (503).
+    A download of the same link that starts soon after uses what this resolved."""
     stopping = request.app.state.stopping
     try:
-        media = service.resolve(body.url, settings, cancel=stopping)
+        url = normalize_url(body.url)
+        media = service.resolve(url, settings, cancel=stopping)
+        queue.cache.put(url, media)
     except SavevidError as error:
         if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
             raise
@@ -133,24 +136,27 @@ def info(body: InfoRequest, settings: SettingsDep, request: Request, _: LimitedD
     return media
 
 
-@router.post("/downloads", status_code=202, summary="Queue a download (or one per item)")
+@router.post("/downloads", status_code=202, summary="Queue a download (or one per item)",
+             responses={200: {"description": "The caller's same download, under way or done"}})  # fmt: skip
 def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) -> JSONResponse:
-    """The job; with ``items``, ``{"jobs": [...]}``, one job per item."""
+    """The job (202), or the caller's same job under way or done with its file (200); with ``items``,
+    ``{"jobs": [...]}``, one job per item (200 when every one of them already existed)."""
     url = normalize_url(body.url)
-    wanted = len(set(body.items)) if body.items else 1
+    if body.items is not None and (not body.items or any(n < 1 for n in body.items)):
+        raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
+    items: list[int | None] = list(dict.fromkeys(body.items)) if body.items is not None else [None]
     limit = queue.settings.jobs_per_client
     client, owner = caller.limit_key, caller.owner
-    if limit and queue.store.unfinished(client) + wanted > limit:
-        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
+    wanted = sum(queue.existing(url, choice, n, owner) is None for n in items) if limit else 0
+    if wanted and queue.store.unfinished(client) + wanted > limit:  # a job given again takes no place
+        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
+    made = [queue.submit_once(url, choice, n, client=client, owner=owner) for n in items]
+    status = 202 if any(new for _, new in made) else 200
     if body.items is None:
-        return JSONResponse(_view(queue.submit(url, choice, client=client, owner=owner)), status_code=202)
-    if not body.items or any(n < 1 for n in body.items):
-        raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
-    items = dict.fromkeys(body.items)
-    jobs = [_view(queue.submit(url, choice, n, client=client, owner=owner)) for n in items]
-    return JSONResponse({"jobs": jobs}, status_code=202)
+        return JSONResponse(_view(made[0][0]), status_code=status)
+    return JSONResponse({"jobs": [_view(job) for job, _ in made]}, status_code=status)
 
 
 @router.get("/downloads", summary="The caller's recent downloads")

@@ -21,6 +21,7 @@ from savevid import __version__
 from savevid.config import Settings, get_settings
 from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
+from savevid.resolve.cache import MediaCache
 from savevid.safety import network
 from savevid.web import api, thumbnails
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
@@ -48,8 +49,11 @@ def stop(app: FastAPI) -> None:
     app.state.queue.stop()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The web app; its job queue starts and stops with it. A ValueError names a bad setting."""
+def create_app(settings: Settings | None = None, media_cache: MediaCache | None = None) -> FastAPI:
+    """The web app; its job queue starts and stops with it. A ValueError names a bad setting.
+
+    ``media_cache`` keeps what ``/api/info`` resolved for the downloads that follow (default: in memory).
+    """
     settings = settings or get_settings()
     try:
         api_keys = parse_keys(settings.api_keys.get_secret_value())
@@ -59,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy = network.NetworkPolicy.from_text(settings.allow_private)
     except ValueError as exc:
         raise ValueError(f"SAVEVID_ALLOW_PRIVATE: {exc}") from None
-    queue = JobQueue(settings)
+    queue = JobQueue(settings, media_cache)
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
