@@ -23,7 +23,7 @@ from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.access import KEY_COOKIE, Caller, check_key, identify, keep_in_browser
-from savevid.web.errors import error_body
+from savevid.web.errors import WebCode, error_body
 from savevid.web.limits import TooManyRequests
 
 router = APIRouter(prefix="/api")
@@ -90,7 +90,7 @@ def _view(job: Job) -> dict[str, object]:
 def _job(queue: JobQueue, job_id: str) -> Job:
     job = queue.store.get(job_id)
     if job is None:
-        raise HTTPException(404, detail=error_body("not_found", "There is no such download."))
+        raise HTTPException(404, detail=error_body(WebCode.NO_SUCH_DOWNLOAD, "There is no such download."))
     return job
 
 
@@ -124,7 +124,7 @@ def info(body: InfoRequest, settings: SettingsDep, request: Request, _: LimitedD
     except SavevidError as error:
         if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
             raise
-        raise HTTPException(503, detail=error_body(error.code.value, "This server is stopping.",
+        raise HTTPException(503, detail=error_body(WebCode.SERVER_STOPPING, "This server is stopping.",
                                                    "Try again in a moment."),
                             headers={"Retry-After": "5"}) from None  # fmt: skip
 
@@ -137,13 +137,14 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
     limit = queue.settings.jobs_per_client
     client, owner = caller.limit_key, caller.owner
     if limit and queue.store.unfinished(client) + wanted > limit:
-        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
+        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.",
+                              code=ErrorCode.TOO_MANY_DOWNLOADS)  # fmt: skip
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
     if body.items is None:
         return JSONResponse(_view(queue.submit(url, choice, client=client, owner=owner)), status_code=202)
     if not body.items or any(n < 1 for n in body.items):
-        raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
+        raise HTTPException(400, detail=error_body(WebCode.BAD_REQUEST, "Items are numbered from 1."))
     items = dict.fromkeys(body.items)
     jobs = [_view(queue.submit(url, choice, n, client=client, owner=owner)) for n in items]
     return JSONResponse({"jobs": jobs}, status_code=202)
@@ -195,7 +196,9 @@ def content_disposition(name: str) -> str:
 def download_file(job_id: str, queue: QueueDep, _: CallerDep) -> FileResponse:
     job = _job(queue, job_id)
     if not job.path or not Path(job.path).is_file():
-        raise HTTPException(409, detail=error_body("not_ready", "The file is not ready (or was removed)."))
+        raise HTTPException(
+            409, detail=error_body(WebCode.NOT_READY, "The file is not ready (or was removed).")
+        )
     headers = {"Content-Disposition": content_disposition(job.filename or Path(job.path).name),
                "X-Content-Type-Options": "nosniff"}  # fmt: skip
     return FileResponse(job.path, headers=headers, media_type="application/octet-stream")
