@@ -68,6 +68,7 @@ def test_a_key_opens_the_api_and_a_wrong_one_never_does(keyed: TestClient) -> No
     assert keyed.post("/api/downloads", json=body, headers=bearer(OTHER)).status_code == 202
     wrong = keyed.post("/api/downloads", json=body, headers=bearer(OTHER + "x"))
     assert wrong.status_code == 401 and "not valid" in wrong.json()["message"]
+    assert wrong.json()["code"] == "invalid_key"
     assert OTHER not in wrong.text
 
 
@@ -125,7 +126,7 @@ def test_wrong_keys_spend_the_address_rate_on_every_route(
     replies = [guess(guarded, method, path, n) for n in range(40)]
     codes = [reply.status_code for reply in replies]
     assert codes[:10] == [401] * 10 and codes[10:20] == [429] * 10, codes
-    assert replies[10].json()["code"] == "rate_limited" and int(replies[10].headers["retry-after"]) > 0
+    assert replies[10].json()["code"] == "too_many_requests" and int(replies[10].headers["retry-after"]) > 0
 
 
 def test_an_address_past_its_rate_has_no_key_tried(guarded: TestClient) -> None:

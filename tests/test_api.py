@@ -256,6 +256,15 @@ def test_a_post_without_items_says_to_choose(client: TestClient, origin: Origin)
     job = client.post("/api/downloads", json={"url": origin.page("/two", pages.TWO_VIDEOS)}).json()
     done = wait_final(client, str(job["id"]))
     assert done["state"] == "failed" and "holds 2 items" in str(done["error_message"])
+    assert done["error_code"] == "choose_items"
+
+
+def test_an_item_past_the_end_is_its_own_reason(client: TestClient, origin: Origin) -> None:
+    reply = client.post("/api/downloads", json={"url": origin.page("/two", pages.TWO_VIDEOS), "items": [3]})
+    [job] = reply.json()["jobs"]
+    done = wait_final(client, str(job["id"]))
+    assert (done["state"], done["error_code"]) == ("failed", "no_such_item"), done
+    assert "no item 3" in str(done["error_message"])
 
 
 def test_security_headers_on_every_answer(client: TestClient) -> None:
@@ -269,7 +278,7 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
 
 def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None:
     reply = client.post("/api/info", content=b"{" * 100_000, headers={"Content-Type": "application/json"})
-    assert reply.status_code == 413 and reply.json()["code"] == "too_large"
+    assert reply.status_code == 413 and reply.json()["code"] == "request_too_large"
     deep = client.post("/api/info", content=b"[" * 5000 + b"]" * 5000,
                        headers={"Content-Type": "application/json"})  # fmt: skip
     assert deep.status_code == 400

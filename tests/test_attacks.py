@@ -209,7 +209,7 @@ def test_oversized_requests_are_refused_before_work(
 ) -> None:
     reply = server.post("/api/downloads", headers={"Content-Type": "application/json"}, **request_kwargs)
     assert reply.status_code == status, reply.text
-    assert reply.json()["code"] in ("too_large", "bad_request")
+    assert reply.json()["code"] in ("request_too_large", "bad_request")
 
 
 def test_oversized_headers_are_refused_by_the_server(tmp_path: Path) -> None:

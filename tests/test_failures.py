@@ -5,8 +5,15 @@ import sys
 import pytest
 from yt_dlp.networking.common import Response
 from yt_dlp.networking.exceptions import HTTPError, TransportError
-from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError, UnsupportedError
+from yt_dlp.utils import (
+    DownloadError,
+    ExtractorError,
+    GeoRestrictedError,
+    PostProcessingError,
+    UnsupportedError,
+)
 
+from savevid.cli.render import error_line
 from savevid.errors import ErrorCode
 from savevid.resolve.failures import classify, clean_message
 
@@ -92,3 +99,33 @@ def test_unknown_errors_keep_a_clean_message() -> None:
 def test_clean_message_strips_yt_dlp_boilerplate() -> None:
     text = "ERROR: [generic] abc: Unable to extract title; please report this issue on https://x"
     assert clean_message(text) == "Unable to extract title"
+
+
+@pytest.mark.parametrize(
+    ("message", "flag"),
+    [
+        ("[youtube] abc: Sign in to confirm your age", "--cookies"),
+        ("[youtube] abc: Private video. Sign in if you've been granted access", "--cookies-from-browser"),
+        ("Requested format is not available. Use --list-formats", "savevid info URL"),
+    ],
+)
+def test_command_line_hints_are_the_command_lines_alone(message: str, flag: str) -> None:
+    error = classify(wrapped(ExtractorError(message, expected=True)))
+    assert flag not in f"{error.message} {error.hint}"  # what the API sends a visitor
+    assert flag in error_line(error, "https://x.invalid/v").plain  # what the CLI prints
+
+
+def test_a_failure_of_our_own_keeps_its_details_from_the_visitor() -> None:
+    error = classify(KeyError("/srv/savevid/secret-path"))
+    assert error.code is ErrorCode.INTERNAL
+    assert "secret-path" not in str(error) and "KeyError" not in str(error)
+    assert error.detail is not None and "KeyError" in error.detail and "secret-path" in error.detail
+    assert "secret-path" in error_line(error).plain  # the CLI's user runs savevid: they get it
+
+
+def test_yt_dlp_missing_ffmpeg_is_the_operators_to_fix() -> None:
+    error = classify(wrapped(PostProcessingError("ffmpeg not found. Please install or provide the path")))
+    assert error.code is ErrorCode.FFMPEG_MISSING
+    assert "install" not in str(error).lower() and "ffmpeg" not in str(error)
+    assert error.detail is not None and "install" in error.detail
+    assert "install" in error_line(error).plain

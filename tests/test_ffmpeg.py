@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from savevid.cli.render import error_line
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.errors import ErrorCode, SavevidError
 
@@ -29,3 +30,5 @@ def test_a_configured_ffmpeg_that_is_missing_is_a_clear_error(tmp_path: Path) ->
     with pytest.raises(SavevidError) as caught:
         find_ffmpeg(tmp_path / "nope")
     assert caught.value.code is ErrorCode.FFMPEG_MISSING
+    assert str(tmp_path) not in str(caught.value)  # the visitor is not told the server's paths
+    assert str(tmp_path / "nope") in error_line(caught.value).plain  # the one running it is

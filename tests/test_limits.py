@@ -48,7 +48,7 @@ def test_too_many_requests_get_429_with_retry_after(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         replies = [client.post("/api/info", json={"url": "not a link"}) for _ in range(4)]
     assert [r.status_code for r in replies] == [400, 400, 400, 429]
-    assert replies[-1].json()["code"] == "rate_limited"
+    assert replies[-1].json()["code"] == "too_many_requests"
     assert int(replies[-1].headers["retry-after"]) > 0
 
 
@@ -62,3 +62,4 @@ def test_downloads_under_way_per_client_are_capped(tmp_path: Path) -> None:
         assert codes == [202, 202, 429]
         too_many = client.post("/api/downloads", json={**body, "items": [1, 2]})
         assert too_many.status_code == 429 and "2 downloads" in too_many.json()["message"]
+        assert too_many.json()["code"] == "too_many_downloads"

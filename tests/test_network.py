@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,13 +67,21 @@ def wait_final(client: TestClient, job_id: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
-def test_the_server_refuses_its_own_network(tmp_path: Path, origin: Origin, host: str) -> None:
+def test_the_server_refuses_its_own_network(
+    tmp_path: Path, origin: Origin, host: str, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"http://{host}:{port_of(origin)}/media/progressive.mp4"
-    with guarded_client(tmp_path) as client:
+    with caplog.at_level(logging.INFO, logger="savevid"), guarded_client(tmp_path) as client:
         reply = client.post("/api/info", json={"url": url})
     assert reply.status_code == 422
     assert reply.json()["code"] == "blocked_address"
-    assert "SAVEVID_ALLOW_PRIVATE" in reply.json()["hint"]
+    # The visitor is told what happened in plain words; the setting and the address are the operator's.
+    assert "private or local network" in reply.json()["message"]
+    assert "SAVEVID_" not in reply.text and str(port_of(origin)) not in reply.text
+    [record] = [r for r in caplog.records if "SAVEVID_ALLOW_PRIVATE" in r.getMessage()]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    for part in (host.strip("[]"), f":{port_of(origin)}", "/api/info"):
+        assert part in record.getMessage(), record.getMessage()
     assert origin.server.hits == []  # not a single request reached it
 
 
@@ -88,14 +97,20 @@ def test_a_redirect_into_the_private_network_is_refused_at_the_hop(
 
 
 def test_media_on_a_private_address_is_refused_for_the_download_too(
-    tmp_path: Path, origin: Origin, second_origin: Origin
+    tmp_path: Path, origin: Origin, second_origin: Origin, caplog: pytest.LogCaptureFixture
 ) -> None:
     page = pages.OPEN_GRAPH.replace("{base}", second_origin.base)
     url = origin.page("/watch", page)
-    with guarded_client(tmp_path, allow=f"127.0.0.1:{port_of(origin)}") as client:
+    with (
+        caplog.at_level(logging.INFO, logger="savevid"),
+        guarded_client(tmp_path, allow=f"127.0.0.1:{port_of(origin)}") as client,
+    ):
         job = client.post("/api/downloads", json={"url": url}).json()
         done = wait_final(client, str(job["id"]))
     assert done["state"] == "failed" and done["error_code"] == "blocked_address"
+    assert "private or local network" in str(done["error_message"]) and "SAVEVID_" not in str(done)
+    logged = [r.getMessage() for r in caplog.records if "SAVEVID_ALLOW_PRIVATE" in r.getMessage()]
+    assert logged and f"job {job['id']}" in logged[0] and f":{port_of(second_origin)}" in logged[0], logged
     assert second_origin.server.hits == []
 
 
@@ -110,6 +125,7 @@ def test_the_command_line_can_ask_for_the_rules(cli, origin: Origin) -> None:  #
     run = cli("info", "--safe-network", origin.url("/media/progressive.mp4"))
     assert run.code == 1
     assert "error: " in run.stderr and "not a public address" in run.stderr
+    assert "SAVEVID_ALLOW_PRIVATE" in run.stderr  # the one running it is the one who can allow it
     assert origin.server.hits == []
 
 

@@ -257,7 +257,7 @@ def test_a_stop_ends_the_wait_for_a_busy_site(tmp_path: Path, origin: Origin, si
     [result] = answers
     assert not isinstance(result, OSError), result  # answered, not cut
     status, body = result
-    assert status == 503 and body["code"] == "cancelled", body
+    assert status == 503 and body["code"] == "server_stopping", body
     assert "Traceback" not in server.stderr() and "ERROR" not in server.stderr(), server.stderr()
 
 

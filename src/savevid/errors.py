@@ -20,8 +20,11 @@ class ErrorCode(StrEnum):
     AGE_RESTRICTED = "age_restricted"
     GEO_BLOCKED = "geo_blocked"
     DRM = "drm_protected"
-    RATE_LIMITED = "rate_limited"
-    UNAUTHORIZED = "unauthorized"
+    RATE_LIMITED = "rate_limited"  # the site's limit; this server's own is TOO_MANY_REQUESTS
+    TOO_MANY_REQUESTS = "too_many_requests"
+    TOO_MANY_DOWNLOADS = "too_many_downloads"
+    UNAUTHORIZED = "unauthorized"  # no key where this server requires one
+    INVALID_KEY = "invalid_key"
     STORAGE_FULL = "storage_full"
     FORBIDDEN = "forbidden"
     BLOCKED_ADDRESS = "blocked_address"
@@ -34,23 +37,38 @@ class ErrorCode(StrEnum):
     PROCESSING_FAILED = "processing_failed"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
+    CHOOSE_ITEMS = "choose_items"
+    NO_SUCH_ITEM = "no_such_item"
 
 
 # Reasons that are the asker's own mistake: the CLI exits 2 and the API answers 4xx for them.
-USAGE_CODES = frozenset({ErrorCode.INVALID_URL, ErrorCode.INVALID_OPTION})
+USAGE_CODES = frozenset({ErrorCode.INVALID_URL, ErrorCode.INVALID_OPTION, ErrorCode.CHOOSE_ITEMS,
+                         ErrorCode.NO_SUCH_ITEM})  # fmt: skip
 
 
 class SavevidError(Exception):
-    """Base of every error a person may see; ``message`` is one plain sentence."""
+    """Base of every error a person may see; ``message`` is one plain sentence.
+
+    ``detail``, when set, is the account for whoever runs savevid (which address, which setting):
+    the CLI prints it instead of the message and hint, the server logs it, and the API never sends it.
+    """
 
     code: ErrorCode = ErrorCode.INTERNAL
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        hint: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.hint = hint
+        self.detail = detail
 
     @property
     def is_usage(self) -> bool:
@@ -59,6 +77,18 @@ class SavevidError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} {self.hint}"
+
+    @property
+    def for_operator(self) -> str:
+        """What the one who runs savevid is told: the detail if there is one, else message and hint."""
+        return self.detail or str(self)
+
+
+FFMPEG_MISSING_MESSAGE = "This server cannot merge or convert videos right now."
+BLOCKED_ADDRESS_MESSAGE = (
+    "This link points to a private or local network, or to an unusual port, which this server does not open."
+)
+INTERNAL_MESSAGE = "Something went wrong inside savevid."
 
 
 class InvalidURLError(SavevidError):
@@ -92,9 +122,12 @@ class DownloadFailedError(SavevidError):
 
 
 class FFmpegMissingError(SavevidError):
-    """No ffmpeg binary could be found to merge or convert."""
+    """No ffmpeg binary could be found to merge or convert; what to install is the operator's detail."""
 
     code = ErrorCode.FFMPEG_MISSING
+
+    def __init__(self, detail: str, hint: str | None = None) -> None:
+        super().__init__(FFMPEG_MISSING_MESSAGE, detail=f"{detail} {hint}" if hint else detail)
 
 
 class StorageFullError(SavevidError):

@@ -15,7 +15,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from savevid.errors import SavevidError
+from savevid.errors import ErrorCode, SavevidError
 from savevid.models import Media, Result, Stage
 from savevid.models import Progress as ItemProgress
 
@@ -87,12 +87,23 @@ def entries_table(media: Media) -> Table:
     return table
 
 
+# What the command line can do about a reason (the API's callers have no such options).
+COMMAND_HINTS: dict[ErrorCode, str] = {
+    ErrorCode.LOGIN_REQUIRED: "Try --cookies FILE or --cookies-from-browser NAME.",
+    ErrorCode.AGE_RESTRICTED: "Try --cookies FILE or --cookies-from-browser NAME.",
+    ErrorCode.PRIVATE: "If you have access, try --cookies-from-browser NAME.",
+    ErrorCode.FORMAT_UNAVAILABLE: "Run 'savevid info URL' to see what is offered.",
+}
+
+
 def error_line(error: SavevidError, subject: str | None = None) -> Text:
-    """One line: ``error: <subject>: <message> <hint>``."""
+    """One line: ``error: <subject>: <message> <hint>``, or the operator's detail when there is one."""
     line = Text("error: ", style="bold red")
     if subject:
         line.append(f"{subject}: ")
-    line.append(str(error))
+    line.append(error.for_operator)
+    if not error.hint and not error.detail and error.code in COMMAND_HINTS:
+        line.append(f" {COMMAND_HINTS[error.code]}")
     return line
 
 

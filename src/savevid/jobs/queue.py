@@ -19,7 +19,7 @@ from huey import SqliteHuey
 from huey.consumer import Consumer
 
 from savevid.config import Settings
-from savevid.errors import DownloadFailedError, SavevidError, StorageFullError
+from savevid.errors import DownloadFailedError, ErrorCode, SavevidError, StorageFullError
 from savevid.jobs.runner import job_folder, run_job
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import RUNNING, Job, JobState, JobStore
@@ -123,7 +123,7 @@ class JobQueue:
                     break
                 time.sleep(0.02)
         elif not job.state.final:
-            self.store.update(job_id, state=JobState.CANCELLED, error_code="cancelled",
+            self.store.update(job_id, state=JobState.CANCELLED, error_code=ErrorCode.CANCELLED.value,
                               error_message="The download was cancelled.")  # fmt: skip
         shutil.rmtree(job_folder(self.settings, job_id), ignore_errors=True)
         if job.state.final:

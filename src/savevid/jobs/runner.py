@@ -13,7 +13,7 @@ from typing import Any
 
 from savevid import service
 from savevid.config import Settings
-from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+from savevid.errors import INTERNAL_MESSAGE, ErrorCode, SavevidError, StorageFullError, is_disk_full
 from savevid.jobs.space import SpaceLedger
 from savevid.jobs.store import Job, JobState, JobStore
 from savevid.models import Media, Progress, Stage
@@ -71,13 +71,13 @@ def _pick(media: Media, item: int | None, settings: Settings, cancel: threading.
         return media
     if item is None:
         raise SavevidError(f"This link holds {len(media.entries)} items: choose which to download.",
-                           code=ErrorCode.INVALID_OPTION)  # fmt: skip
+                           code=ErrorCode.CHOOSE_ITEMS)  # fmt: skip
     for number, entry in enumerate(service.expand(media, settings, choices=False, cancel=cancel), 1):
         if number == item:
             if isinstance(entry, SavevidError):
                 raise entry
             return entry
-    raise SavevidError(f"This link has no item {item}.", code=ErrorCode.INVALID_OPTION)
+    raise SavevidError(f"This link has no item {item}.", code=ErrorCode.NO_SUCH_ITEM)
 
 
 def _media(job: Job, settings: Settings, cancel: threading.Event, cache: MediaCache | None) -> Media:
@@ -150,13 +150,15 @@ def _attempt(
         if error.code is ErrorCode.CANCELLED and shutdown.is_set():
             return {"state": JobState.QUEUED}  # resumes after the next start
         shutil.rmtree(folder, ignore_errors=True)
+        if error.detail:  # the operator's part (an address, a setting): the log's, not the visitor's
+            log.warning("job %s: %s: %s", job.id, error.code.value, error.detail)
         return _failed(error)
     except Exception as error:
         shutil.rmtree(folder, ignore_errors=True)
         if is_disk_full(error):  # the jobs database, or a write outside the download itself
             return _failed(StorageFullError())
         log.exception("job %s failed", job.id)  # a bug of ours: the job fails with a reason
-        return _failed(SavevidError(f"Something went wrong inside savevid ({error})."))
+        return _failed(SavevidError(INTERNAL_MESSAGE))
     return {"state": JobState.DONE, "stage": Stage.DONE.value, "path": str(result.path),
             "filename": result.path.name, "size": result.size, "downloaded": result.size,
             "total": result.size}  # fmt: skip

@@ -20,7 +20,15 @@ from yt_dlp.utils import (
 from savevid.engine.options import TooLarge
 from savevid.engine.retry import Cancelled
 from savevid.engine.transport import TransferError
-from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+from savevid.errors import (
+    BLOCKED_ADDRESS_MESSAGE,
+    FFMPEG_MISSING_MESSAGE,
+    INTERNAL_MESSAGE,
+    ErrorCode,
+    SavevidError,
+    StorageFullError,
+    is_disk_full,
+)
 from savevid.safety.network import BlockedDestination
 
 log = logging.getLogger("savevid")
@@ -48,6 +56,8 @@ _PATTERNS: list[tuple[ErrorCode, re.Pattern[str]]] = [
 ]
 # Codes whose matched message is the site's own, more precise sentence (kept as it is).
 _OWN_WORDS = frozenset({ErrorCode.NO_MEDIA})
+# Codes whose matched message speaks to the operator: it becomes the error's detail.
+_OPERATORS_WORDS = frozenset({ErrorCode.FFMPEG_MISSING})
 
 MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_MEDIA: "No video or audio was found at this link.",
@@ -62,13 +72,11 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.FORBIDDEN: "The site refused the request (access denied).",
     ErrorCode.FORMAT_UNAVAILABLE: "The requested quality or format is not available for this video.",
     ErrorCode.PROCESSING_FAILED: "The file was downloaded but could not be converted.",
+    ErrorCode.FFMPEG_MISSING: FFMPEG_MISSING_MESSAGE,
 }
 
+# Hints for anyone, the page's visitors included; the command line adds its own (cli/render.py).
 HINTS: dict[ErrorCode, str] = {
-    ErrorCode.LOGIN_REQUIRED: "Try --cookies FILE or --cookies-from-browser NAME.",
-    ErrorCode.AGE_RESTRICTED: "Try --cookies FILE or --cookies-from-browser NAME.",
-    ErrorCode.PRIVATE: "If you have access, try --cookies-from-browser NAME.",
-    ErrorCode.FORMAT_UNAVAILABLE: "Run 'savevid info URL' to see what is offered.",
     ErrorCode.NETWORK: "Check the connection and the link, then try again.",
 }
 
@@ -94,9 +102,9 @@ def clean_message(text: str) -> str:
     return text[:1].upper() + text[1:] if text else "Unknown error."
 
 
-def _error(code: ErrorCode, message: str | None = None) -> SavevidError:
+def _error(code: ErrorCode, message: str | None = None, detail: str | None = None) -> SavevidError:
     return SavevidError(
-        message or MESSAGES.get(code, "The download failed."), code=code, hint=HINTS.get(code)
+        message or MESSAGES.get(code, "The download failed."), code=code, hint=HINTS.get(code), detail=detail
     )
 
 
@@ -156,8 +164,8 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
         return SavevidError("The download was cancelled.", code=ErrorCode.CANCELLED)
     blocked = next((link for link in chain if isinstance(link, BlockedDestination)), None)
     if blocked is not None:  # the network rules of this server, wherever the request came from
-        return SavevidError(f"{blocked}.", code=ErrorCode.BLOCKED_ADDRESS,
-                            hint="Its operator can allow it with SAVEVID_ALLOW_PRIVATE.")  # fmt: skip
+        detail = f"{blocked}. Allow it with SAVEVID_ALLOW_PRIVATE if it should be reached."
+        return SavevidError(BLOCKED_ADDRESS_MESSAGE, code=ErrorCode.BLOCKED_ADDRESS, detail=detail)
     for link in chain:
         if isinstance(link, SavevidError):
             return link
@@ -181,6 +189,8 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
     )
     for code, pattern in _PATTERNS:
         if pattern.search(text):
+            if code in _OPERATORS_WORDS:
+                return _error(code, detail=clean_message(text))
             keep = code in _OWN_WORDS or code not in MESSAGES
             return _error(code, clean_message(text) if keep else None)
     if any(isinstance(c, PostProcessingError) for c in chain):
@@ -189,6 +199,6 @@ def classify(exc: BaseException, url: str | None = None) -> SavevidError:
         return _error(ErrorCode.DOWNLOAD_FAILED, f"Writing the file failed: {clean_message(text)}")
     if not any(isinstance(c, ExtractorError | DownloadError) for c in chain):
         log.debug("unexpected error", exc_info=exc)  # a bug of ours: keep the details for -v
-        detail = f"{type(exc).__name__}: {exc}"
-        return _error(ErrorCode.INTERNAL, f"Something went wrong inside savevid ({detail}).")
+        detail = f"Something went wrong inside savevid ({type(exc).__name__}: {exc})."
+        return _error(ErrorCode.INTERNAL, INTERNAL_MESSAGE, detail)
     return _error(ErrorCode.DOWNLOAD_FAILED, clean_message(text))

@@ -42,7 +42,8 @@ class Caller:
 
 
 class Unauthorized(SavevidError):
-    """No key where one is required, or a key that is not one of the server's."""
+    """No key where one is required (``unauthorized``), or a key that is not one of the server's
+    (``invalid_key``)."""
 
     code = ErrorCode.UNAUTHORIZED
 
@@ -98,7 +99,7 @@ def check_key(request: Request, secret: str) -> ApiKey:
     limiter.check(address)
     key = find_key(request.app.state.api_keys, secret)
     if key is None:
-        raise Unauthorized("This access key is not valid on this server.",
+        raise Unauthorized("This access key is not valid on this server.", code=ErrorCode.INVALID_KEY,
                            hint="Check the key, or ask the server's owner for one.")  # fmt: skip
     limiter.give_back(address)
     return key

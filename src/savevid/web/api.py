@@ -23,7 +23,7 @@ from savevid.models import AudioFormat, Choice, Media, Quality
 from savevid.resolve.sites import SITES
 from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.access import KEY_COOKIE, Caller, check_key, identify, keep_in_browser
-from savevid.web.errors import error_body
+from savevid.web.errors import WebCode, error_body
 from savevid.web.limits import TooManyRequests
 from savevid.web.thumbnails import download_thumbnail_path, thumbnail_path
 
@@ -92,7 +92,7 @@ def _view(job: Job) -> dict[str, object]:
 def _job(queue: JobQueue, job_id: str) -> Job:
     job = queue.store.get(job_id)
     if job is None:
-        raise HTTPException(404, detail=error_body("not_found", "There is no such download."))
+        raise HTTPException(404, detail=error_body(WebCode.NO_SUCH_DOWNLOAD, "There is no such download."))
     return job
 
 
@@ -129,7 +129,7 @@ def info(body: InfoRequest, settings: SettingsDep, queue: QueueDep, request: Req
     except SavevidError as error:
         if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
             raise
-        raise HTTPException(503, detail=error_body(error.code.value, "This server is stopping.",
+        raise HTTPException(503, detail=error_body(WebCode.SERVER_STOPPING, "This server is stopping.",
                                                    "Try again in a moment."),
                             headers={"Retry-After": "5"}) from None  # fmt: skip
     media.thumbnail_url = thumbnail_path(request, media.thumbnail)
@@ -143,7 +143,7 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
     ``{"jobs": [...]}``, one job per item (200 when every one of them already existed)."""
     url = normalize_url(body.url)
     if body.items is not None and (not body.items or any(n < 1 for n in body.items)):
-        raise HTTPException(400, detail=error_body("bad_request", "Items are numbered from 1."))
+        raise HTTPException(400, detail=error_body(WebCode.BAD_REQUEST, "Items are numbered from 1."))
     items: list[int | None] = list(dict.fromkeys(body.items)) if body.items is not None else [None]
     limit = queue.settings.jobs_per_client
     client, owner = caller.limit_key, caller.owner
@@ -151,7 +151,8 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
                     format=body.format)  # fmt: skip
     wanted = sum(queue.existing(url, choice, n, owner) is None for n in items) if limit else 0
     if wanted and queue.store.unfinished(client) + wanted > limit:  # a job given again takes no place
-        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.")
+        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.",
+                              code=ErrorCode.TOO_MANY_DOWNLOADS)  # fmt: skip
     made = [queue.submit_once(url, choice, n, client=client, owner=owner) for n in items]
     status = 202 if any(new for _, new in made) else 200
     if body.items is None:
@@ -231,7 +232,9 @@ def content_disposition(name: str) -> str:
 def download_file(job_id: str, queue: QueueDep, _: CallerDep) -> FileResponse:
     job = _job(queue, job_id)
     if not job.path or not Path(job.path).is_file():
-        raise HTTPException(409, detail=error_body("not_ready", "The file is not ready (or was removed)."))
+        raise HTTPException(
+            409, detail=error_body(WebCode.NOT_READY, "The file is not ready (or was removed).")
+        )
     headers = {"Content-Disposition": content_disposition(job.filename or Path(job.path).name),
                "X-Content-Type-Options": "nosniff"}  # fmt: skip
     return FileResponse(job.path, headers=headers, media_type="application/octet-stream")

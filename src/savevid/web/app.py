@@ -26,12 +26,11 @@ from savevid.safety import network
 from savevid.web import api, thumbnails
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
 from savevid.web.docs import add_docs
-from savevid.web.errors import error_body, savevid_error, storage_error, validation_error
+from savevid.web.errors import code_for_status, error_body, savevid_error, storage_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
 
 HERE = Path(__file__).parent
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
 def _metrics(queue: JobQueue) -> bytes:
@@ -96,8 +95,7 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         body: object = error.detail
         if not isinstance(body, dict):
-            code = _HTTP_CODES.get(error.status_code, "error")
-            body = error_body(code, f"{str(error.detail).rstrip('.')}.")
+            body = error_body(code_for_status(error.status_code), f"{str(error.detail).rstrip('.')}.")
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     app.include_router(api.router)

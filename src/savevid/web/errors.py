@@ -4,19 +4,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from savevid.errors import ErrorCode, SavevidError, StorageFullError, is_disk_full
+from savevid.errors import INTERNAL_MESSAGE, ErrorCode, SavevidError, StorageFullError, is_disk_full
 
 log = logging.getLogger("savevid.web")
 
+
+class WebCode(StrEnum):
+    """The codes of the web layer's own answers, beside the ``ErrorCode`` of a SavevidError."""
+
+    BAD_REQUEST = "bad_request"
+    UNKNOWN_FIELD = "unknown_field"
+    NO_SUCH_DOWNLOAD = "no_such_download"  # no download has this id (or it was removed)
+    NO_SUCH_PATH = "no_such_path"  # no page or route at this address
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_READY = "not_ready"
+    SERVER_STOPPING = "server_stopping"
+    BUSY = "busy"
+    LENGTH_REQUIRED = "length_required"
+    REQUEST_TOO_LARGE = "request_too_large"
+    NOT_SIGNED = "not_signed"  # a thumbnail address this server did not hand out
+    NO_THUMBNAIL = "no_thumbnail"  # a download without a thumbnail (yet)
+    NOT_IMAGE = "not_image"  # the thumbnail's bytes are not an image
+
+
+WEB_CODES = frozenset(WebCode)
+# Every code an answer of the API or a job's ``error_code`` can carry; each has a message in the
+# page's catalogs (``error_<code>`` in static/i18n/*.json).
+ALL_CODES: tuple[str, ...] = (*ErrorCode, *WebCode)
+
 _STATUS = {ErrorCode.NETWORK: 502, ErrorCode.RATE_LIMITED: 503, ErrorCode.INTERNAL: 500,
            ErrorCode.FFMPEG_MISSING: 500,
-           ErrorCode.UNAUTHORIZED: 401, ErrorCode.STORAGE_FULL: 507}  # fmt: skip
+           ErrorCode.UNAUTHORIZED: 401, ErrorCode.INVALID_KEY: 401, ErrorCode.STORAGE_FULL: 507}  # fmt: skip
+_HTTP_CODES = {400: WebCode.BAD_REQUEST, 404: WebCode.NO_SUCH_PATH, 405: WebCode.METHOD_NOT_ALLOWED}
 
 
 def status_for(error: SavevidError) -> int:
@@ -26,13 +52,21 @@ def status_for(error: SavevidError) -> int:
     return _STATUS.get(error.code, 422)
 
 
-def error_body(code: str, message: str, hint: str | None = None) -> dict[str, str | None]:
-    return {"code": code, "message": message, "hint": hint}
+def code_for_status(status: int) -> WebCode | ErrorCode:
+    """The code of an HTTP error raised without one (the router's 404 and 405, a body it cannot read)."""
+    return _HTTP_CODES.get(status, WebCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL)
 
 
-async def savevid_error(_: Request, error: Exception) -> JSONResponse:
+def error_body(code: WebCode | ErrorCode, message: str, hint: str | None = None) -> dict[str, str | None]:
+    return {"code": code.value, "message": message, "hint": hint}
+
+
+async def savevid_error(request: Request, error: Exception) -> JSONResponse:
+    """The error as JSON; its operator's detail (an address, a setting) goes to the log, not the caller."""
     assert isinstance(error, SavevidError)
-    body = error_body(error.code.value, error.message, error.hint)
+    if error.detail:
+        log.warning("%s %s: %s: %s", request.method, request.url.path, error.code.value, error.detail)
+    body = error_body(error.code, error.message, error.hint)
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:  # this client's own limit
         return JSONResponse(body, status_code=429, headers={"Retry-After": str(retry_after)})
@@ -48,12 +82,12 @@ async def validation_error(_: Request, error: Exception) -> JSONResponse:
         names = ", ".join(f"'{name[:60]}'" for name in unknown)
         plural = "s" if len(unknown) > 1 else ""
         message = f"Unknown field{plural} {names}: the API has no such field{plural}."
-        return JSONResponse(error_body("unknown_field", message, "The API's fields are listed at /docs."),
-                            status_code=422)  # fmt: skip
+        return JSONResponse(error_body(WebCode.UNKNOWN_FIELD, message,
+                                       "The API's fields are listed at /docs."), status_code=422)  # fmt: skip
     first = error.errors()[0] if error.errors() else {}
     where = _where(first)
     message = f"Bad request: {where + ': ' if where else ''}{first.get('msg', 'invalid input')}."
-    return JSONResponse(error_body("bad_request", message), status_code=400)
+    return JSONResponse(error_body(WebCode.BAD_REQUEST, message), status_code=400)
 
 
 def _where(problem: Mapping[str, Any]) -> str:
@@ -68,4 +102,4 @@ async def storage_error(request: Request, error: Exception) -> JSONResponse:
         log.warning("%s %s: %s", request.method, request.url.path, error)
         return await savevid_error(request, StorageFullError())
     log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-    return await savevid_error(request, SavevidError("Something went wrong inside savevid."))
+    return await savevid_error(request, SavevidError(INTERNAL_MESSAGE))

@@ -8,6 +8,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from savevid.errors import ErrorCode
+from savevid.web.errors import WebCode
+
 FRESH_SECONDS = 600.0  # an image is fetched again after this long
 FAILURE_SECONDS = 60.0  # a site that failed is not asked again for this long
 MAX_BYTES = 32_000_000
@@ -28,7 +31,7 @@ class Failure:
     """Why an image is not served: an HTTP status, a stable code and one sentence."""
 
     status: int
-    code: str
+    code: WebCode | ErrorCode
     message: str
 
 

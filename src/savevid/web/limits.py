@@ -39,7 +39,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, key: str, now: float | None = None, per_minute: int | None = None) -> None:
-        """Take a token for key, or raise a rate_limited error saying when to come back."""
+        """Take a token for key, or raise a too_many_requests error saying when to come back."""
         capacity = float(self.per_minute if per_minute is None else per_minute)
         if capacity <= 0:
             return
@@ -65,10 +65,13 @@ class RateLimiter:
 
 
 class TooManyRequests(SavevidError):
-    """This client asked too often; ``retry_after`` seconds until it may again."""
+    """This client asked too often (or has too many downloads under way, with ``too_many_downloads``);
+    ``retry_after`` seconds until it may again."""
 
-    code = ErrorCode.RATE_LIMITED
+    code = ErrorCode.TOO_MANY_REQUESTS
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message or f"Too many requests: try again in {retry_after} s.")
+    def __init__(
+        self, retry_after: int, message: str | None = None, *, code: ErrorCode | None = None
+    ) -> None:
+        super().__init__(message or f"Too many requests: try again in {retry_after} s.", code=code)
         self.retry_after = retry_after

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from savevid.web.errors import WebCode, error_body
 
 MAX_BODY_BYTES = 64 * 1024  # a link and a few options; nothing bigger is ever needed
 
@@ -33,10 +37,10 @@ class SecurityMiddleware:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         if length is None and b"transfer-encoding" in headers:  # a body of unknown size
-            await _refuse(send, 411, b'{"code":"length_required","message":"Send a Content-Length."}')
+            await _refuse(send, 411, error_body(WebCode.LENGTH_REQUIRED, "Send a Content-Length."))
             return
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _refuse(send, 413, b'{"code":"too_large","message":"The request is too large."}')
+            await _refuse(send, 413, error_body(WebCode.REQUEST_TOO_LARGE, "The request is too large."))
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -49,7 +53,7 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-async def _refuse(send: Send, status: int, body: bytes) -> None:
+async def _refuse(send: Send, status: int, body: dict[str, str | None]) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), *HEADERS]})  # fmt: skip
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})

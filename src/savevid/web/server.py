@@ -28,14 +28,14 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from savevid.config import Settings
-from savevid.web.errors import error_body
+from savevid.web.errors import WebCode, error_body
 
 log = logging.getLogger("savevid.web")
 
 # Descriptors kept for what is not a client: the databases, files being written and served, and
 # the downloads' own connections to sites.
 FD_RESERVE = 256
-_BUSY_BODY = json.dumps(error_body("busy", "This server has too many connections open.",
+_BUSY_BODY = json.dumps(error_body(WebCode.BUSY, "This server has too many connections open.",
                                    "Try again in a moment.")).encode()  # fmt: skip
 BUSY_REPLY = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 5\r\n"

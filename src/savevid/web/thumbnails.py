@@ -31,7 +31,7 @@ from savevid.resolve.ydl import open_ydl
 from savevid.safety.images import HEAD, IMAGE_TYPES, sniff_image
 from savevid.safety.urls import MAX_URL_LENGTH
 from savevid.web.access import Caller, identify
-from savevid.web.errors import error_body
+from savevid.web.errors import WebCode, error_body
 from savevid.web.image_cache import Failure, Image, ImageCache
 
 KEY_FILE = "thumbnails.key"
@@ -48,9 +48,13 @@ IMAGE_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 
-NOT_IMAGE = Failure(422, "not_image", "The thumbnail is not an image (JPEG, PNG, GIF, WebP or AVIF).")
-TOO_LARGE = Failure(422, "too_large", f"The thumbnail is larger than {MAX_IMAGE_BYTES // 1_000_000} MB.")
-TOO_SLOW = Failure(502, "network", f"The thumbnail's site did not send it within {FETCH_SECONDS:.0f} s.")
+NOT_IMAGE = Failure(422, WebCode.NOT_IMAGE, "The thumbnail is not an image (JPEG, PNG, GIF, WebP or AVIF).")
+TOO_LARGE = Failure(
+    422, ErrorCode.TOO_LARGE, f"The thumbnail is larger than {MAX_IMAGE_BYTES // 1_000_000} MB."
+)
+TOO_SLOW = Failure(
+    502, ErrorCode.NETWORK, f"The thumbnail's site did not send it within {FETCH_SECONDS:.0f} s."
+)
 
 router = APIRouter(prefix="/api")
 CallerDep = Annotated[Caller, Depends(identify)]
@@ -136,8 +140,8 @@ def fetch_image(settings: Settings, url: str) -> Image | Failure:
     except Exception as exc:  # the network, the site, or the rules: one code for the page
         error = classify(exc, url)
         if error.code is ErrorCode.BLOCKED_ADDRESS:
-            return Failure(422, error.code.value, error.message)
-        return Failure(502, ErrorCode.NETWORK.value, f"The thumbnail could not be fetched: {error.message}")
+            return Failure(422, error.code, error.message)
+        return Failure(502, ErrorCode.NETWORK, f"The thumbnail could not be fetched: {error.message}")
 
 
 def _read_image(body: Body, until: float) -> Image | Failure:
@@ -182,10 +186,10 @@ def thumbnail(
     u: Annotated[str, Query(max_length=MAX_URL_LENGTH, description="The thumbnail's URL")] = "",
     s: Annotated[str, Query(max_length=64, description="This server's signature of u")] = "",
 ) -> Response:  # fmt: skip
-    """Only a URL with this server's signature is fetched (403 ``forbidden`` otherwise)."""
+    """Only a URL with this server's signature is fetched (403 ``not_signed`` otherwise)."""
     thumbnails: Thumbnails = request.app.state.thumbnails
     if not thumbnails.signed(u, s):
-        refused = error_body("forbidden", "This server did not hand out this thumbnail address.")
+        refused = error_body(WebCode.NOT_SIGNED, "This server did not hand out this thumbnail address.")
         raise HTTPException(403, detail=refused)
     return _answer(thumbnails.image(u))
 
@@ -195,9 +199,9 @@ def thumbnail(
 def download_thumbnail(job_id: str, request: Request, _: CallerDep) -> Response:
     job = request.app.state.queue.store.get(job_id)
     if job is None:
-        raise HTTPException(404, detail=error_body("not_found", "There is no such download."))
+        raise HTTPException(404, detail=error_body(WebCode.NO_SUCH_DOWNLOAD, "There is no such download."))
     url = job.thumbnail
     if url is None or not fetchable(url):  # none yet, or one this server never fetches
-        raise HTTPException(404, detail=error_body("not_found", "This download has no thumbnail."))
+        raise HTTPException(404, detail=error_body(WebCode.NO_THUMBNAIL, "This download has no thumbnail."))
     thumbnails: Thumbnails = request.app.state.thumbnails
     return _answer(thumbnails.image(url))
