@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -73,8 +74,14 @@ def test_the_manifest_declares_an_app_with_icons_and_a_share_target(server: str)
     assert manifest["name"] == "savevid"
     assert (manifest["start_url"], manifest["display"]) == ("/", "standalone")
     assert manifest["share_target"] == {
-        "action": "/", "method": "GET", "params": {"title": "title", "text": "text", "url": "url"},
+        "action": "/share", "method": "POST", "enctype": "application/x-www-form-urlencoded",
+        "params": {"title": "title", "text": "text", "url": "url"},
     }  # fmt: skip
+    target = manifest["share_target"]
+    shared = httpx.request(
+        target["method"], f"{server}{target['action']}", data={"url": "https://example.com/v"}
+    )
+    assert (shared.status_code, shared.headers["location"]) == (303, "/?url=https%3A%2F%2Fexample.com%2Fv")
     sizes = {icon["sizes"] for icon in manifest["icons"]}
     assert {"any", "192x192", "512x512"} <= sizes
     for icon in manifest["icons"]:
@@ -101,3 +108,27 @@ def test_the_page_breaks_no_rule_of_its_security_policy(browser: Browser, server
     page.evaluate("fetch('/manifest.webmanifest').then(() => fetch('/static/icons/savevid-512.png'))")
     page.wait_for_timeout(300)
     assert not complaints  # no policy violation, no missing file
+
+
+def test_a_link_shared_by_post_opens_the_page_with_it_and_keeps_its_list(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    """As a phone's Share menu does for the installed app: a form posted to /share from outside the
+    site. The browser's own downloads are still listed to it afterwards."""
+    link = origin.page("/watch/og", pages.OPEN_GRAPH)
+    page = open_page(browser, server)
+    earlier = page.evaluate(
+        """link => fetch('/api/downloads', {method: 'POST', body: JSON.stringify({url: link}),
+        headers: {'Content-Type': 'application/json'}}).then(r => r.json()).then(job => job.id)""",
+        link,
+    )
+    fields = {"title": TITLE, "text": f"Look at this: {link}", "url": ""}
+    inputs = "".join(f'<input name="{name}" value="{html.escape(value)}">' for name, value in fields.items())
+    page.goto("data:text/html," + quote(f'<form method="post" action="{server}/share">{inputs}</form>'))
+    with page.expect_download() as download:  # the shared link is taken up at once
+        page.evaluate("document.forms[0].submit()")
+    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
+    assert page.text_content("#title") == TITLE
+    assert page.evaluate("location.pathname + location.search") == "/"
+    listed = page.evaluate("fetch('/api/downloads').then(r => r.json()).then(jobs => jobs.map(j => j.id))")
+    assert listed == [earlier]  # the same link and format: the download made earlier, offered again

@@ -23,7 +23,7 @@ from savevid.errors import SavevidError
 from savevid.jobs.queue import JobQueue
 from savevid.resolve.cache import MediaCache
 from savevid.safety import network
-from savevid.web import api, thumbnails
+from savevid.web import api, bundle, share, thumbnails
 from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
 from savevid.web.docs import add_docs
 from savevid.web.errors import code_for_status, error_body, savevid_error, storage_error, validation_error
@@ -98,8 +98,10 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
             body = error_body(code_for_status(error.status_code), f"{str(error.detail).rstrip('.')}.")
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
+    app.include_router(bundle.router)  # first: /api/downloads/zip is not a job's id
     app.include_router(api.router)
     app.include_router(thumbnails.router)
+    app.include_router(share.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -114,7 +116,10 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
         page = pages.TemplateResponse(request, "index.html", {"script": "page/main.js", "module": True})
-        if OWNER_COOKIE not in request.cookies:  # this browser's downloads are listed to it alone
+        # This browser's downloads are listed to it alone. Arriving from another site (a link, the
+        # Share menu), a browser withholds its SameSite=Strict cookie: a new one would replace it.
+        arrived_from_elsewhere = request.headers.get("sec-fetch-site") == "cross-site"
+        if OWNER_COOKIE not in request.cookies and not arrived_from_elsewhere:
             keep_in_browser(page, request, OWNER_COOKIE, new_owner())
         return page
 

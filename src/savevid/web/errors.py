@@ -32,6 +32,8 @@ class WebCode(StrEnum):
     NOT_SIGNED = "not_signed"  # a thumbnail address this server did not hand out
     NO_THUMBNAIL = "no_thumbnail"  # a download without a thumbnail (yet)
     NOT_IMAGE = "not_image"  # the thumbnail's bytes are not an image
+    TOO_MANY_FILES = "too_many_files"  # more downloads in one zip than it takes
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body in a form the route does not read
 
 
 WEB_CODES = frozenset(WebCode)
