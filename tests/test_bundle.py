@@ -189,7 +189,7 @@ def test_the_zip_is_sent_while_it_is_read_and_a_client_that_leaves_leaves_no_fil
         ("?ids=,%20,", 400, "bad_request", "Name the downloads"),
         ("?ids=" + ",".join(f"{n:032x}" for n in range(MAX_FILES + 1)), 400, "too_many_files", "200 files"),
         ("?ids=0123456789abcdef0123456789abcdef", 404, "no_such_download", "There is no such download."),
-        ("?ids={og},nope,0123456789abcdef0123456789abcdef", 404, "no_such_download", "2 of these downloads do not"),
+        ("?ids={og},nope,0123456789abcdef0123456789abcdef", 404, "no_such_download", "2 of these"),
         ("?ids={og},{failed}", 409, "not_ready", "1 of the 2 files is not ready"),
         ("?ids={gone},{og},{video}", 409, "not_ready", "1 of the 3 files is not ready (or was removed)"),
     ],
