@@ -3,6 +3,7 @@ field, saved files marked saved, failures that can be retried, and a list that c
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from playwright.sync_api import Browser, Download, Page, expect
@@ -201,3 +202,26 @@ def test_another_format_from_the_preview_is_one_tap_and_the_new_default(
     assert page.input_value("#choice") == "audio-m4a"
     page.wait_for_selector(".job.done >> nth=1")
     assert ".m4a · " in (page.text_content(".job >> nth=0") or "")  # the newest first
+
+
+def test_several_files_from_one_paste_are_offered_as_one_zip_too(
+    browser: Browser, server: str, origin: Origin, tmp_path: Path
+) -> None:
+    page = open_page(browser, server)
+    saves: list[Download] = []
+    page.on("download", lambda download: saves.append(download))
+    paste(page, origin.page("/two", pages.TWO_VIDEOS))
+    page.click("#start")  # both items
+    page.wait_for_selector("#bundle:not([hidden])")
+    assert (page.text_content("#bundle-text") or "").startswith("2 files from one paste")
+    assert "allow several downloads" in (page.text_content("#bundle") or "")  # why the browser may ask
+    shot(page, "16-zip")
+    with page.expect_download() as bundle:
+        page.click("#bundle-link")
+    assert bundle.value.suggested_filename == "savevid.zip"
+    bundle.value.save_as(tmp_path / "both.zip")
+    with zipfile.ZipFile(tmp_path / "both.zip") as both:
+        names = sorted(both.namelist())
+        assert names == sorted(d.suggested_filename for d in saves[:2])  # the files saved one by one
+        both.extractall(tmp_path / "out")
+    assert all(probe(tmp_path / "out" / name).duration > 1 for name in names)
