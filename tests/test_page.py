@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from savevid.config import get_settings
+from savevid.resolve.sites import SITES
 from savevid.web.app import create_app
 
 WEB = Path(__file__).resolve().parent.parent / "src" / "savevid" / "web"
@@ -39,9 +41,22 @@ def test_every_string_is_in_the_catalog(lang: str) -> None:
     assert set(CATALOGS[lang]) == set(CATALOGS["en"])
 
 
+def reason_key(name: str) -> str:
+    """The sites page's key for why a site is not supported (sites.js ``reasonKey``)."""
+    plain = unicodedata.normalize("NFD", name).encode("ascii", "ignore").decode().lower()
+    return "reason_" + re.sub(r"[^a-z0-9]+", "_", plain)
+
+
+def test_every_unsupported_site_says_why_in_each_language() -> None:
+    for site in (site for site in SITES if site.reason):
+        assert CATALOGS["en"][reason_key(site.name)] == site.reason
+        assert CATALOGS["tr"][reason_key(site.name)] != site.reason
+
+
 def test_no_string_is_left_unused() -> None:
     errors = {key for key in CATALOGS["en"] if key.startswith("error_")}  # looked up by the error's code
-    assert set(CATALOGS["en"]) - errors - used_keys() == set()
+    reasons = {reason_key(site.name) for site in SITES if site.reason}
+    assert set(CATALOGS["en"]) - errors - reasons - used_keys() == set()
 
 
 def test_the_page_and_its_files_are_served(tmp_path: Path) -> None:

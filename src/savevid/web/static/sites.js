@@ -8,13 +8,17 @@ function countText(messages, n) {
   return (n === 1 ? messages.count_one : messages.count_other).replace("{n}", String(n));
 }
 
+// Why a site cannot be supported, in the catalog under reason_<name>: "MX TakaTak" → reason_mx_takatak.
+const reasonKey = (name) => `reason_${fold(name).replace(/[^a-z0-9]+/g, "_")}`;
+
 function fillTable(body, sites, messages) {
   const status = { "yt-dlp": messages.works, own: messages.works_own, none: messages.not_supported };
   return sites.map((site) => {
     const row = body.insertRow();
     row.className = `site ${site.handler}`;
     row.insertCell().textContent = site.name;
-    row.insertCell().textContent = site.reason ? `${status[site.handler]}: ${site.reason}` : status[site.handler];
+    const reason = messages[reasonKey(site.name)] || site.reason;  // the server's is English
+    row.insertCell().textContent = reason ? `${status[site.handler]}: ${reason}` : status[site.handler];
     return { row, words: fold([site.name, ...site.domains].join(" ")) };
   });
 }
