@@ -41,6 +41,22 @@ def test_a_phone_fits_the_page_and_every_target_is_big_enough(
     shot(page, f"8-phone-{scheme}-{locale[:2]}")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("locale", ["en-US", "tr-TR"])
+def test_a_desktop_window_fits_the_page_in_each_language_and_scheme(
+    browser: Browser, server: str, origin: Origin, scheme: str, locale: str
+) -> None:
+    page = open_page(
+        browser, server, color_scheme=scheme, locale=locale, viewport={"width": 1280, "height": 800}
+    )
+    paste_and_save(page, origin.page("/watch/og", pages.OPEN_GRAPH))
+    page.wait_for_selector(".job.done")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    saved = "Kaydedildi" if locale == "tr-TR" else "Saved"
+    assert (page.text_content(".job.done .status") or "").startswith(f"{saved} · Open-Graph")
+    shot(page, f"17-desktop-{scheme}-{locale[:2]}")
+
+
 def test_light_and_dark_are_both_readable(browser: Browser, server: str) -> None:
     colors = {}
     for scheme in ("light", "dark"):
