@@ -102,3 +102,27 @@ def test_the_keyboard_goes_from_the_field_to_the_buttons_in_reading_order(
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
     assert order == ["paste", "go", "SUMMARY", "A"]  # then the footer's links
+
+
+def test_focus_stays_in_the_list_when_a_button_changes_or_goes(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 100_000
+    page = open_page(browser, server)
+    paste(page, origin.url("/media/progressive.mp4"))
+    page.focus("button[aria-label='Cancel progressive']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".job.cancelled")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Retry progressive"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Remove: the item goes, and the list's heading takes the focus
+    page.wait_for_selector(".job", state="detached")
+    assert page.evaluate("document.activeElement.id") == "recent-title"
+
+
+def test_a_hidden_error_no_longer_describes_the_field(browser: Browser, server: str) -> None:
+    page = open_page(browser, server)
+    page.click("#go")
+    assert page.text_content("#error-text") == "Paste a link first."
+    page.type("#url", "h")
+    assert page.text_content("#error-text") == ""

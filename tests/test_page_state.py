@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, Download, Page, expect
+from playwright.sync_api import Browser, Download, Page, Route, expect
 
 from support import pages
 from support.browsing import open_page, paste, paste_and_save, shot
@@ -52,6 +52,10 @@ def test_a_double_click_or_a_burst_of_enters_makes_one_job(
     browser: Browser, server: str, origin: Origin
 ) -> None:
     page = open_page(browser, server)
+    asked: list[str] = []  # the page's own requests: the server would also answer a repeat with one job
+    page.on(
+        "request", lambda r: asked.append(r.url) if r.method == "POST" and "/api/downloads" in r.url else None
+    )
     saves: list[Download] = []
     page.on("download", lambda download: saves.append(download))
     page.fill("#url", origin.url("/media/progressive.mp4"))
@@ -62,9 +66,59 @@ def test_a_double_click_or_a_burst_of_enters_makes_one_job(
         page.keyboard.press("Enter")
     page.wait_for_selector(".job.done >> nth=1")
     page.wait_for_timeout(500)
+    assert len(asked) == 2
     assert len(page.query_selector_all(".job")) == 2
     assert len(jobs_on_server(page)) == 2
     assert len(saves) == 2
+
+
+def test_a_second_tab_lists_a_download_but_does_not_save_it_again(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    origin.server.rates["/media/progressive.mp4"] = 400_000
+    first = open_page(browser, server)
+    saves: list[Download] = []
+    first.context.on("download", lambda download: saves.append(download))
+    paste(first, origin.url("/media/progressive.mp4"))
+    first.wait_for_selector(".job.downloading")
+    second = first.context.new_page()  # the same browser, another tab
+    second.goto(server)
+    second.wait_for_selector(".job")
+    first.wait_for_selector(".job.done")
+    second.wait_for_selector(".job.done")
+    first.wait_for_timeout(500)
+    assert len(saves) == 1
+    assert (second.text_content(".job.done .status") or "").startswith("Ready · ")  # offered, not saved
+
+
+def test_the_list_catches_up_when_its_live_stream_is_refused(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    page = open_page(browser, server)
+    refused = []
+
+    def once_502(route: Route) -> None:
+        if not refused:  # as a proxy answers while the server restarts; the browser gives up on it
+            refused.append(route.request.url)
+            route.fulfill(status=502, body="Bad Gateway")
+        else:
+            route.continue_()
+
+    page.route("**/api/events", once_502)
+    download = paste_and_save(page, origin.url("/media/progressive.mp4"))
+    assert refused and download.suggested_filename == "progressive [progressive].mp4"
+    page.wait_for_selector(".job.done")
+
+
+def test_links_that_could_not_start_stay_in_the_field(browser: Browser, server: str, origin: Origin) -> None:
+    page = open_page(browser, server)
+    too_long = "https://example.com/" + "a" * 5000
+    page.fill("#url", f"{origin.url('/media/progressive.mp4')}\n{too_long}")
+    with page.expect_download():
+        page.click("#go")
+    assert page.input_value("#url") == too_long
+    assert page.is_visible("#error")
+    assert len(jobs_on_server(page)) == 1
 
 
 def test_an_empty_field_says_what_to_do(browser: Browser, server: str) -> None:

@@ -7,6 +7,9 @@ const ACTIVE = ["queued", "resolving", "downloading", "processing"];
 const jobs = new Map();
 const announced = new Map();  // job id → the last state read out
 const saved = new Set(JSON.parse(sessionStorage.getItem("saved") || "[]"));
+// Only the downloads asked for in this tab are saved when they finish: another tab of the same
+// browser lists them too, and must not save them a second time.
+const mine = new Set(JSON.parse(sessionStorage.getItem("mine") || "[]"));
 let batches = JSON.parse(sessionStorage.getItem("batches") || "[]");  // job ids made by one paste
 
 // One or more jobs for one request; a job the server already had (same link and format) comes back
@@ -22,8 +25,10 @@ export async function startDownload(body) {
   const made = reply.jobs || [reply];
   for (const job of made) {
     jobs.set(job.id, job);
+    mine.add(job.id);
     if (job.state === "done") { saved.delete(job.id); saveFile(job); }  // asked for again: saved again
   }
+  sessionStorage.setItem("mine", JSON.stringify([...mine]));
   follow();
   if (made.length > 1) remember(made.map((job) => job.id));
   renderJobs();
@@ -46,24 +51,42 @@ export async function loadJobs() {
 
 // One stream of changes for all of this browser's downloads, open while any is under way (a browser
 // opens at most six connections to a server: one stream per download would soon block the rest).
+// The browser reconnects a stream that breaks by itself, but gives up on an answer that is not one
+// (a proxy's 502 while the server restarts, a 503): then the list is read again and a new stream
+// opened, after a pause that grows to half a minute.
 let changes = null;
+let pause = 1000;
 
 function follow() {
   const active = [...jobs.values()].some((job) => !FINAL.includes(job.state));
   if (active && !changes) {
     changes = new EventSource("/api/events");
+    changes.onopen = () => { pause = 1000; };
     changes.onmessage = (event) => update(JSON.parse(event.data));
+    changes.onerror = () => {
+      if (changes.readyState !== EventSource.CLOSED) return;  // the browser is reconnecting
+      changes = null;
+      setTimeout(catchUp, pause);
+      pause = Math.min(pause * 2, 30000);
+    };
   } else if (!active && changes) {
     changes.close();
     changes = null;
   }
 }
 
+async function catchUp() {
+  try {
+    for (const job of await api("GET", "/api/downloads")) update(job);
+  } catch (error) { /* the next stream, or the next try, brings the news */ }
+  follow();
+}
+
 function update(job) {
-  if (!jobs.has(job.id)) return;  // removed here, or another tab's
+  if (!jobs.has(job.id)) return;  // removed here, or started in another browser
   const before = jobs.get(job.id);
   jobs.set(job.id, job);
-  if (job.state === "done" && before.state !== "done") saveFile(job);
+  if (job.state === "done" && before.state !== "done" && mine.has(job.id)) saveFile(job);
   renderJobs();
   follow();
 }
@@ -99,9 +122,12 @@ function jobTitle(job) {
   return job.title || job.url;
 }
 
-// Each job's item is made once and then updated in place, so focus and screen readers keep their place.
+// Each job's item is made once and then updated in place, so focus and screen readers keep their place;
+// when the focused item goes (removed, or retried as a new one), the item now in its place takes it.
 export function renderJobs() {
   const list = $("job-list");
+  const focused = list.contains(document.activeElement) ? document.activeElement.closest("li") : null;
+  const place = focused ? [...list.children].indexOf(focused) : -1;
   const sorted = [...jobs.values()].sort((a, b) => b.created - a.created);
   $("empty").hidden = sorted.length > 0;
   $("clear").hidden = !sorted.some((job) => FINAL.includes(job.state));
@@ -114,6 +140,10 @@ export function renderJobs() {
     fillItem(item, job);
     announce(job);
   });
+  if (focused && !focused.isConnected) {
+    const next = list.children[Math.min(place, list.children.length - 1)];
+    (next ? next.querySelector(".actions button") : $("recent-title")).focus();
+  }
   renderBundle();
 }
 
@@ -121,7 +151,7 @@ function makeItem(id) {
   const item = document.createElement("li");
   item.dataset.id = id;
   const thumb = document.createElement("img");
-  thumb.alt = ""; thumb.className = "thumb"; thumb.hidden = true;
+  thumb.alt = ""; thumb.className = "thumb"; thumb.hidden = true; thumb.loading = "lazy";
   thumb.onerror = () => { thumb.hidden = true; };
   const body = document.createElement("div");
   body.className = "body";
@@ -158,11 +188,13 @@ function fillItem(item, job) {
   const wanted = actionsFor(job);
   const shown = [...actions.children].map((el) => el.dataset.action).join();
   if (shown !== wanted.map(([action]) => action).join()) {
+    const hadFocus = actions.contains(document.activeElement);
     actions.replaceChildren(...wanted.map(([action, run]) => {
       const el = button("", run);
       el.dataset.action = action;
       return el;
     }));
+    if (hadFocus) actions.firstElementChild.focus();
   }
   for (const el of actions.children) {
     el.textContent = t(el.dataset.action);
@@ -179,7 +211,7 @@ function actionsFor(job) {
   return [["cancel", () => removeJob(job.id)]];
 }
 
-// Completion and failure are read out once each; progress is on the labelled bar.
+// The start, the completion and a failure are read out once each; progress is on the labelled bar.
 function announce(job) {
   const before = announced.get(job.id);
   if (before === job.state) return;
@@ -192,12 +224,15 @@ function announce(job) {
   if (text) $("announce").textContent = text;
 }
 
-// The newest paste that made several files, once all of them are done: one zip of them all.
+// The newest paste that made several files, once none of them is under way and two or more are
+// done: one zip of the done ones.
 function renderBundle() {
-  const batch = [...batches].reverse().find((ids) => ids.filter((id) => jobs.get(id)?.state === "done").length > 1);
+  const over = (ids) => ids.every((id) => !jobs.has(id) || FINAL.includes(jobs.get(id).state));
+  const doneIn = (ids) => ids.filter((id) => jobs.get(id)?.state === "done");
+  const batch = [...batches].reverse().find((ids) => over(ids) && doneIn(ids).length > 1);
   $("bundle").hidden = !batch;
   if (!batch) return;
-  const done = batch.filter((id) => jobs.get(id)?.state === "done");
+  const done = doneIn(batch);
   const total = done.reduce((sum, id) => sum + (jobs.get(id).size || 0), 0);
   $("bundle-text").textContent = fill("bundle_text", { n: done.length, size: size(total) });
   $("bundle-link").href = `/api/downloads/zip?ids=${done.join(",")}`;
@@ -219,7 +254,7 @@ async function removeJob(id) {
     if (FINAL.includes(job.state)) forget(id); else jobs.set(id, after);
     renderJobs();
   } catch (error) {
-    if (error.code === "no_such_download" || error.code === "not_found") { forget(id); renderJobs(); return; }
+    if (error.code === "no_such_download") { forget(id); renderJobs(); return; }
     showError(error);
   }
 }
@@ -241,5 +276,5 @@ async function retry(id) {
 
 export async function clearFinished() {
   for (const job of [...jobs.values()]) if (FINAL.includes(job.state)) await removeJob(job.id);
-  $("url").focus();
+  $("recent-title").focus();  // not the field: on a phone that would bring up the keyboard
 }

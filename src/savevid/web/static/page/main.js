@@ -7,6 +7,7 @@ import { button, clearFinished, loadJobs, remember, renderJobs, startDownload } 
 let media = null;          // what the preview shows: the /api/info answer for the link last submitted
 let mediaLink = "";        // the link (as pasted) that the preview belongs to
 let inFlight = false;      // a submit is being answered: one job per click, however fast
+let previews = 0;          // counts previews, so that an answer for an older one changes nothing
 const started = new Set();  // the formats asked for from this preview
 
 async function loadLanguage(wanted) {
@@ -18,7 +19,7 @@ async function loadLanguage(wanted) {
   localStorage.setItem("lang", wanted);
   for (const option of $("choice").options) option.textContent = choiceName(option.value);
   $("choice-now").textContent = choiceName(defaultChoice());
-  if (media) showPreview(media);
+  if (media) { renderFormats(media); countItems(); }  // the items' ticks and the focus stay
   renderJobs();
 }
 
@@ -54,8 +55,21 @@ async function useKey(event) {
   if ($("url").value.trim()) $("form").requestSubmit();
 }
 
+// The links in a text, each once.
 function links(text) {
-  return text.split(/\s+/).map((s) => s.trim()).filter((s) => /^(https?:\/\/|[\w-]+\.[\w.-]+\/)/i.test(s));
+  const found = text.split(/\s+/).map((s) => s.trim()).filter((s) => /^(https?:\/\/|[\w-]+\.[\w.-]+\/)/i.test(s));
+  return [...new Set(found)];
+}
+
+function setField(text) {
+  $("url").value = text;
+  growField();
+}
+
+// True while the field still holds just this link (the person has not moved on to another).
+function stillIn(url) {
+  const text = $("url").value.trim();
+  return text === url || (links(text).length === 1 && links(text)[0] === url);
 }
 
 function setBusy(busy) {
@@ -80,8 +94,8 @@ async function submit(event) {
   setBusy(true);
   try {
     if (urls.length > 1) {
-      await startBatch(urls.map((url) => ({ url, ...choiceBody(defaultChoice()) })));
-      $("url").value = "";
+      const failed = await startBatch(urls.map((url) => ({ url, ...choiceBody(defaultChoice()) })));
+      if ($("url").value === text) setField(failed.join("\n"));  // what did not start stays, to try again
       return;
     }
     await lookAndDownload(urls[0] || text.trim());
@@ -92,6 +106,7 @@ async function submit(event) {
 
 // The preview, then at once the download in the default format; a playlist or post asks which items.
 async function lookAndDownload(url) {
+  const preview = previews;
   $("busy").hidden = false;
   let item;
   try {
@@ -102,22 +117,24 @@ async function lookAndDownload(url) {
   } finally {
     $("busy").hidden = true;
   }
-  const unchanged = $("url").value.trim() === url || links($("url").value)[0] === url;
-  if (unchanged) {
+  const current = () => preview === previews && stillIn(url);
+  if (current()) {
     media = item;
     mediaLink = url;
     showPreview(item);
   }
   if (item.is_playlist) return;
-  const job = await startDownload({ url, ...choiceBody(defaultChoice()) });
-  if (job && unchanged) {
-    $("url").value = "";
-    started.add(defaultChoice());
+  const choice = defaultChoice();
+  const job = await startDownload({ url, ...choiceBody(choice) });
+  if (job && current()) {  // the field is emptied for the next link only if nothing new was typed
+    setField("");
+    started.add(choice);
     renderFormats(item);
   }
 }
 
 function clearPreview() {
+  previews += 1;
   media = null;
   started.clear();
   mediaLink = "";
@@ -177,9 +194,13 @@ function countItems() {
 // A format picked in the preview: downloaded too, and the new default.
 async function downloadAs(option) {
   if (!media) return;
+  const preview = previews;
   setDefaultChoice(option.id);
-  if (await startDownload({ url: mediaLink, ...option.choice })) started.add(option.id);
-  if (media) renderFormats(media);
+  const made = await startDownload({ url: mediaLink, ...option.choice });
+  if (made && preview === previews) {  // still the same preview: mark the format asked for
+    started.add(option.id);
+    renderFormats(media);
+  }
 }
 
 async function startItems() {
@@ -190,25 +211,28 @@ async function startItems() {
   $("start").disabled = true;
   try {
     const made = await startDownload({ url: mediaLink, items, ...choiceBody(defaultChoice()) });
-    if (made) { clearPreview(); $("url").value = ""; }
+    if (made) { clearPreview(); setField(""); }
   } finally {
     setBusy(false);
     countItems();
   }
 }
 
+// Several links at once, one download each; the links that could not be started.
 async function startBatch(bodies) {
   const ids = [];
+  const failed = [];
   for (const body of bodies) {
     const made = await startDownload(body);
-    if (made) ids.push(...made.map((job) => job.id));
+    if (made) ids.push(...made.map((job) => job.id)); else failed.push(body.url);
   }
   remember(ids);
+  return failed;
 }
 
 async function pasteFromClipboard() {
   try {
-    $("url").value = await navigator.clipboard.readText();
+    setField(await navigator.clipboard.readText());
     $("form").requestSubmit();
   } catch (error) {
     const touch = window.matchMedia("(pointer: coarse)").matches || navigator.maxTouchPoints > 0;
@@ -223,7 +247,7 @@ function openLinkFromAddress() {
   const query = new URLSearchParams(location.search);
   const given = query.get("url") || query.get("u") || query.get("text");
   if (location.search) history.replaceState(null, "", location.pathname + location.hash);
-  if (given && given.trim()) { $("url").value = given.trim(); $("form").requestSubmit(); }
+  if (given && given.trim()) { setField(given.trim()); $("form").requestSubmit(); }
 }
 
 function setUpBookmarklet() {
@@ -247,7 +271,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   await loadLanguage(wanted === "tr" ? "tr" : "en");
   $("form").addEventListener("submit", submit);
   $("url").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("form").requestSubmit(); }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("form").requestSubmit();
+    }
   });
   $("url").addEventListener("input", () => {  // a new link: the old preview and error no longer apply
     if (media && $("url").value.trim() !== mediaLink) clearPreview();
@@ -263,7 +290,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("drop", (event) => {
     event.preventDefault();
     const text = event.dataTransfer.getData("text/uri-list") || event.dataTransfer.getData("text/plain");
-    if (text) { $("url").value = text; $("form").requestSubmit(); }
+    if (text) { setField(text); $("form").requestSubmit(); }
   });
   $("key-form").addEventListener("submit", useKey);
   onUnauthorized(askForKey);

@@ -33,4 +33,6 @@ export function showError(body) {
 
 export function hideError() {
   $("error").hidden = true;
+  $("error-text").textContent = "";  // the field is described by it: no stale words for a screen reader
+  $("error-hint").textContent = "";
 }
