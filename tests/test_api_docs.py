@@ -44,6 +44,25 @@ def test_the_description_offers_a_bearer_key_and_docs_keep_the_csp(tmp_path: Pat
     assert "<script>" not in docs.text and "cdn" not in docs.text.lower()
 
 
+def test_the_description_shows_the_errors_the_api_really_sends(tmp_path: Path) -> None:
+    with TestClient(create_app(get_settings(data_dir=tmp_path / "data"))) as client:
+        described = client.get("/openapi.json").json()
+        answers = [client.post("/api/info", json={}), client.post("/api/info", json={"url": "x", "nope": 1})]
+    error = described["components"]["schemas"]["Error"]
+    assert "HTTPValidationError" not in str(described)  # FastAPI's own, which the API never sends
+    for answer, status in zip(answers, (400, 422), strict=True):
+        assert answer.status_code == status
+        body = answer.json()
+        assert set(error["required"]) <= set(body) <= set(error["properties"])
+        assert body["code"] in error["properties"]["code"]["enum"]
+    for path in described["paths"].values():
+        for operation in path.values():
+            for status in ("400", "422"):
+                if status in operation["responses"]:
+                    ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+                    assert ref == "#/components/schemas/Error"
+
+
 def test_the_docs_render_offline_under_the_csp(server: str) -> None:
     in_own_chromium(lambda browser: open_the_docs(browser, server))
 
