@@ -10,13 +10,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from savevid import service
 from savevid.config import Settings, get_settings
 from savevid.models import Media
 from savevid.resolve.formats import make_selector, offered_options
-from savevid.resolve.sizes import DEADLINE, learn_sizes
+from savevid.resolve.sizes import DEADLINE, MAX_PARALLEL, learn_sizes
 from savevid.resolve.ydl import open_ydl
 from support import pages
+from support.drips import headers_dripping, silent
 from support.origin import Handler, Origin, Reply
 
 
@@ -113,3 +116,25 @@ def test_m4a_audio_kept_as_it_is_has_the_files_size_mp3_not(origin: Origin, medi
     assert sizes["audio-mp3"] == (None, True)  # encoded anew: the file's size is not its size
     assert origin.server.requests == [("HEAD", "/media/audio-only.m4a")]
     assert "filesize" not in audio  # yt-dlp's info is left as it was, for the download
+
+
+def mp4(url: str, n: int) -> dict[str, Any]:
+    return {"format_id": str(n), "ext": "mp4", "protocol": "http", "url": url}
+
+
+@pytest.mark.parametrize("holds", ["silent", "drip"])
+def test_requests_still_going_at_the_deadline_are_cut(origin: Origin, media_dir: Path, holds: str) -> None:
+    # More files than the pool has threads, on an origin that keeps each request going.
+    route = silent if holds == "silent" else headers_dripping(0.2)
+    hostile = [mp4(origin.route(f"/held/{n}.mp4", route), n) for n in range(MAX_PARALLEL + 2)]
+    with open_ydl(settings()) as ydl:
+        started = time.monotonic()
+        assert learn_sizes(ydl, hostile) == {}
+        assert time.monotonic() - started < DEADLINE + 0.5
+        assert origin.closed_within(0.5)  # every connection was closed at the deadline
+        # The pool's threads are free: a link asked about right after gets all its sizes.
+        files = [mp4(origin.url(f"/media/progressive.mp4?n={n}"), n) for n in range(MAX_PARALLEL)]
+        started = time.monotonic()
+        sizes = learn_sizes(ydl, files)
+        assert time.monotonic() - started < DEADLINE
+    assert sizes == {fmt["url"]: (media_dir / "progressive.mp4").stat().st_size for fmt in files}

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from savevid.config import Settings, get_settings
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.resolve.mapping import thumbnail_url
 from savevid.safety.images import sniff_image
-from savevid.web import image_cache
+from savevid.web import image_cache, thumbnails
 from savevid.web.app import create_app
-from savevid.web.image_cache import Failure, Image, ImageCache
-from savevid.web.thumbnails import KEY_FILE, MAX_IMAGE_BYTES, Thumbnails
+from savevid.web.image_cache import BUSY, MAX_FETCHES, MAX_WAITING, Failure, Image, ImageCache
+from savevid.web.thumbnails import KEY_FILE, MAX_IMAGE_BYTES, TOO_SLOW, Thumbnails
 from support import pages
+from support.drips import body_dripping, headers_dripping
 from support.hosts import map_hosts
 from support.origin import Handler, Origin, Reply, Route
 
@@ -366,3 +369,94 @@ def test_a_thumbnail_url_with_other_characters_survives_the_round_trip(client: T
     assert media["thumbnail"] == origin.url("/kapak-ü.jpg?w=1&s=a b&u=x#top")
     reply = client.get(str(media["thumbnail_url"]))
     assert reply.status_code == 200 and reply.content == jpeg
+
+
+# A short deadline for these tests, longer than a drip's pause: each byte comes in time for the
+# socket's own timeout (half the deadline), so only the deadline itself ends the fetch.
+SHORT_DEADLINE = 3.0
+SLACK = 1.5
+
+
+@pytest.fixture
+def hurried(tmp_path: Path, origin: Origin, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setattr(thumbnails, "FETCH_SECONDS", SHORT_DEADLINE)
+    settings = make_settings(tmp_path / "data", f"127.0.0.1:{port_of(origin)}")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def signed_path(client: TestClient, url: str) -> str:
+    """The thumbnail path /api/info hands out for url."""
+    path = client.app.state.thumbnails.path_for(url)  # type: ignore[attr-defined]
+    assert isinstance(path, str)
+    return path
+
+
+@pytest.mark.parametrize("drips", ["headers", "body"])
+def test_a_site_that_drips_is_cut_at_the_deadline(hurried: TestClient, origin: Origin, media_dir: Path,
+                                                  drips: str) -> None:  # fmt: skip
+    jpeg = (media_dir / "thumb.jpg").read_bytes()
+    route = headers_dripping() if drips == "headers" else body_dripping(jpeg)
+    path = signed_path(hurried, origin.route("/drip.jpg", route))
+    started = time.monotonic()
+    reply = hurried.get(path)
+    took = time.monotonic() - started
+    assert reply.status_code == 502 and reply.json() == {"code": "network", "message": TOO_SLOW.message,
+                                                         "hint": None}, reply.text  # fmt: skip
+    assert SHORT_DEADLINE - 0.2 < took < SHORT_DEADLINE + SLACK, took
+    assert origin.closed_within(1.0)  # the connection was cut, not left to the site
+
+
+def test_stuck_fetches_hold_a_few_threads_and_the_rest_is_answered_at_once(
+    hurried: TestClient, origin: Origin, media_dir: Path
+) -> None:
+    stuck = [origin.route(f"/drip/{n}.jpg", headers_dripping()) for n in range(MAX_FETCHES)]
+    cache: ImageCache = hurried.app.state.thumbnails.cache  # type: ignore[attr-defined]
+    with ThreadPoolExecutor(MAX_FETCHES + MAX_WAITING) as pool:
+        started = time.monotonic()
+        held: list[Future[Response]] = [pool.submit(hurried.get, signed_path(hurried, url)) for url in stuck]
+        # Many requests for one stuck URL, as a page reloaded again and again would send.
+        held += [pool.submit(hurried.get, signed_path(hurried, stuck[0])) for _ in range(MAX_WAITING)]
+        while cache.busy != (MAX_FETCHES, MAX_WAITING):
+            assert time.monotonic() - started < SHORT_DEADLINE, cache.busy
+            time.sleep(0.02)
+        good = signed_path(hurried, origin.url(THUMB))
+        for path in (good, signed_path(hurried, stuck[1])):  # no fetch slot free; no waiting place free
+            asked = time.monotonic()
+            refused = hurried.get(path)
+            assert time.monotonic() - asked < 0.5
+            assert refused.status_code == 503 and refused.json()["code"] == "busy", refused.text
+            assert refused.headers["retry-after"] == str(BUSY.retry_after)
+        for other in ("/api/downloads", "/healthz"):  # the server's own threads are free
+            asked = time.monotonic()
+            assert hurried.get(other).status_code == 200
+            assert time.monotonic() - asked < 0.5
+        answers = [future.result() for future in held]
+        assert time.monotonic() - started < SHORT_DEADLINE + SLACK
+    assert all(a.status_code == 502 and a.json()["code"] == "network" for a in answers)
+    assert THUMB not in origin.server.hits and cache.busy == (0, 0)
+    reply = hurried.get(good)  # a busy answer is not kept
+    assert reply.status_code == 200 and reply.content == (media_dir / "thumb.jpg").read_bytes()
+
+
+def test_a_wait_for_another_fetch_is_bounded() -> None:
+    late = Failure(502, "network", "late")
+    cache = ImageCache(fetches=1, waiting=1, wait_seconds=0.3, late=late)
+    release = threading.Event()
+
+    def held() -> Image:
+        release.wait(5)
+        return Image(b"x", "image/png")
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(cache.get, "a", held)
+        while cache.busy != (1, 0):
+            time.sleep(0.01)
+        started = time.monotonic()
+        assert cache.get("a", lambda: Image(b"y", "image/png")) is late  # not fetched a second time
+        assert 0.25 < time.monotonic() - started < 1.0
+        assert cache.get("b", lambda: Image(b"b", "image/png")) is BUSY  # the one fetch slot is taken
+        release.set()
+        assert first.result() == Image(b"x", "image/png")
+    assert cache.get("b", lambda: Image(b"b", "image/png")) == Image(b"b", "image/png")
+    assert cache.get("a", lambda: Image(b"y", "image/png")) == Image(b"x", "image/png")  # kept

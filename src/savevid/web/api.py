@@ -125,6 +125,7 @@ def info(body: InfoRequest, settings: SettingsDep, queue: QueueDep, request: Req
     try:
         url = normalize_url(body.url)
         media = service.resolve(url, settings, cancel=stopping)
+        media.thumbnail_url = thumbnail_path(request, media.thumbnail)
         queue.cache.put(url, media)
     except SavevidError as error:
         if error.code is not ErrorCode.CANCELLED or not stopping.is_set():
@@ -132,7 +133,6 @@ def info(body: InfoRequest, settings: SettingsDep, queue: QueueDep, request: Req
         raise HTTPException(503, detail=error_body(WebCode.SERVER_STOPPING, "This server is stopping.",
                                                    "Try again in a moment."),
                             headers={"Retry-After": "5"}) from None  # fmt: skip
-    media.thumbnail_url = thumbnail_path(request, media.thumbnail)
     return media
 
 

@@ -14,7 +14,6 @@ import hmac
 import os
 import secrets
 import stat
-import time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -28,6 +27,7 @@ from savevid.engine.transport import Body
 from savevid.errors import ErrorCode
 from savevid.resolve.failures import classify
 from savevid.resolve.ydl import open_ydl
+from savevid.safety.cutoff import Cutoff
 from savevid.safety.images import HEAD, IMAGE_TYPES, sniff_image
 from savevid.safety.urls import MAX_URL_LENGTH
 from savevid.web.access import Caller, identify
@@ -38,7 +38,8 @@ KEY_FILE = "thumbnails.key"
 KEY_BYTES = 32
 SIGNATURE_CHARS = 32  # 128 bits of HMAC-SHA256
 MAX_IMAGE_BYTES = 4_000_000
-FETCH_SECONDS = 10.0  # the whole fetch; a read that gets nothing for half of it fails sooner
+WAIT_SLACK = 1.0
+FETCH_SECONDS = 10.0  # the whole fetch; a connection or read that gets nothing for half of it fails sooner
 ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8"
 # The image alone: nothing in it runs, nothing guesses its type, no other site may embed it.
 IMAGE_HEADERS = {
@@ -103,7 +104,8 @@ class Thumbnails:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._key = load_key(settings.data_dir / KEY_FILE)
-        self.cache = ImageCache()
+        # A request that waits for another's fetch of the same URL waits as long as that fetch may take.
+        self.cache = ImageCache(wait_seconds=FETCH_SECONDS + WAIT_SLACK, late=TOO_SLOW)
 
     def signature(self, url: str) -> str:
         digest = hmac.new(self._key, b"thumbnail\0" + url.encode(), hashlib.sha256).hexdigest()
@@ -126,25 +128,30 @@ class Thumbnails:
 
 def fetch_image(settings: Settings, url: str) -> Image | Failure:
     """The image at url, fetched through a guarded YoutubeDL: the server's network rules apply to
-    the connection and to every redirect hop, as they do to every other fetch of the server."""
-    until = time.monotonic() + FETCH_SECONDS
+    the connection and to every redirect hop, as they do to every other fetch of the server.
+    After ``FETCH_SECONDS`` in all its connections are cut, however slowly the site is sending."""
     request = YdlRequest(url, headers={"Accept": ACCEPT, "Accept-Encoding": "identity"},
                          extensions={"timeout": FETCH_SECONDS / 2})  # fmt: skip
-    try:
-        with open_ydl(settings, playlist=False) as ydl:
-            body = Body(ydl.urlopen(request))
-            try:
-                return _read_image(body, until)
-            finally:
-                body.abort()  # nothing more is wanted from this connection
-    except Exception as exc:  # the network, the site, or the rules: one code for the page
-        error = classify(exc, url)
-        if error.code is ErrorCode.BLOCKED_ADDRESS:
-            return Failure(422, error.code, error.message)
-        return Failure(502, ErrorCode.NETWORK, f"The thumbnail could not be fetched: {error.message}")
+    with Cutoff(FETCH_SECONDS) as cutoff:
+        try:
+            with open_ydl(settings, playlist=False) as ydl:
+                body = Body(ydl.urlopen(request))
+                try:
+                    found = _read_image(body)
+                finally:
+                    body.abort()  # nothing more is wanted from this connection
+        except Exception as exc:  # the network, the site, or the rules: one code for the page
+            if cutoff.expired:
+                return TOO_SLOW
+            error = classify(exc, url)
+            if error.code is ErrorCode.BLOCKED_ADDRESS:
+                return Failure(422, error.code, error.message)
+            return Failure(502, ErrorCode.NETWORK, f"The thumbnail could not be fetched: {error.message}")
+        # A body cut at the deadline ends early, and its first part may look like a whole image.
+        return TOO_SLOW if cutoff.expired else found
 
 
-def _read_image(body: Body, until: float) -> Image | Failure:
+def _read_image(body: Body) -> Image | Failure:
     """The body as an image: refused as soon as its size or first bytes show it is none."""
     if body.length is not None and body.length > MAX_IMAGE_BYTES:
         return TOO_LARGE
@@ -156,8 +163,6 @@ def _read_image(body: Body, until: float) -> Image | Failure:
             return TOO_LARGE
         if kind is None and len(data) >= HEAD and (kind := sniff_image(bytes(data[:HEAD]))) is None:
             return NOT_IMAGE
-        if time.monotonic() > until:
-            return TOO_SLOW
     kind = kind or sniff_image(bytes(data))
     return Image(bytes(data), kind) if kind else NOT_IMAGE
 
@@ -170,7 +175,8 @@ def thumbnail_path(request: Request, url: str | None) -> str | None:
 
 def _answer(found: Image | Failure) -> Response:
     if isinstance(found, Failure):
-        raise HTTPException(found.status, detail=error_body(found.code, found.message))
+        headers = None if found.retry_after is None else {"Retry-After": str(found.retry_after)}
+        raise HTTPException(found.status, detail=error_body(found.code, found.message), headers=headers)
     return Response(found.data, media_type=found.type, headers=IMAGE_HEADERS)
 
 
