@@ -29,6 +29,7 @@ from savevid.web.docs import add_docs
 from savevid.web.errors import code_for_status, error_body, savevid_error, storage_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
+from savevid.web.streams import StreamSlots
 
 HERE = Path(__file__).parent
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
     app.state.settings, app.state.queue = settings, queue
     app.state.stopping = threading.Event()  # set when the server starts to stop
     app.state.limiter = RateLimiter(settings.requests_per_minute)
+    app.state.streams = StreamSlots()  # the live event streams each caller holds open
     app.state.api_keys = api_keys
     app.state.thumbnails = thumbnails.Thumbnails(settings)
     if settings.cors_origins:  # closed unless the operator names the pages that may call the API
