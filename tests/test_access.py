@@ -165,6 +165,19 @@ def test_each_browser_sees_only_its_own_downloads(tmp_path: Path) -> None:
         assert len(mine["id"]) == 32  # 128 random bits: knowing the id is what opens a download
 
 
+def test_the_page_names_a_browser_with_a_lax_cookie_wherever_it_comes_from(tmp_path: Path) -> None:
+    """The owner cookie goes along on a link from another site (SameSite=Lax), so even a first visit
+    that arrives that way is given one; a browser that has one keeps it."""
+    with TestClient(create_app(get_settings(data_dir=tmp_path))) as client:
+        for arrival in ("cross-site", "same-origin", "none"):
+            client.cookies.clear()
+            page = client.get("/?url=https://example.com/v", headers={"Sec-Fetch-Site": arrival})
+            cookie = page.headers["set-cookie"].lower()
+            assert cookie.startswith("savevid_owner="), arrival
+            assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=31536000" in cookie
+        assert "set-cookie" not in client.get("/", headers={"Sec-Fetch-Site": "cross-site"}).headers
+
+
 def test_cors_is_closed_unless_origins_are_listed(tmp_path: Path) -> None:
     preflight = {"Origin": "https://friend.example", "Access-Control-Request-Method": "POST",
                  "Access-Control-Request-Headers": "content-type"}  # fmt: skip

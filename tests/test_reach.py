@@ -132,3 +132,27 @@ def test_a_link_shared_by_post_opens_the_page_with_it_and_keeps_its_list(
     assert page.evaluate("location.pathname + location.search") == "/"
     listed = page.evaluate("fetch('/api/downloads').then(r => r.json()).then(jobs => jobs.map(j => j.id))")
     assert listed == [earlier]  # the same link and format: the download made earlier, offered again
+
+
+def test_a_first_visit_from_another_site_keeps_its_download_listed(
+    browser: Browser, server: str, origin: Origin
+) -> None:
+    """A browser that has never seen savevid follows a ``/?url=`` link on another site: the page it
+    lands on names it, so the download is its own, still listed after a reload and to no one else
+    behind the same address."""
+    link = origin.page("/watch/og", pages.OPEN_GRAPH)
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto("data:text/html," + quote(f'<a href="{server}/?url={quote(link, safe="")}">save</a>'))
+    with page.expect_download() as download:
+        page.click("a")
+    assert download.value.suggested_filename == "Open-Graph - a clip - part 1 [progressive].mp4"
+    owner = [cookie for cookie in context.cookies(server) if cookie["name"] == "savevid_owner"]
+    assert len(owner) == 1 and owner[0]["sameSite"] == "Lax" and owner[0]["httpOnly"]
+    listed = "fetch('/api/downloads').then(r => r.json()).then(jobs => jobs.map(j => [j.title, j.state]))"
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    assert page.evaluate(listed) == [[TITLE, "done"]]
+    assert context.cookies(server) == [owner[0]]  # the same name: no new one was given
+    stranger = open_page(browser, server)  # another browser, from the same address
+    assert stranger.evaluate(listed) == []

@@ -87,27 +87,29 @@ class JobQueue:
             raise
         return job
 
-    def submit_once(
-        self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
+    def submit_each(
+        self, url: str, choice: Choice, items: list[int | None], client: str | None = None,
         owner: str | None = None,
-    ) -> tuple[Job, bool]:  # fmt: skip
-        """The owner's job for this link, choice and item while it is under way or done with its
-        file, else a new one; True when the job is new."""
-        with self._submitting:  # two requests at once still make one job
-            job = self.existing(url, choice, item, owner)
-            if job is not None:
-                return job, False
-            return self.submit(url, choice, item, client, owner), True
+    ) -> list[tuple[Job, bool]]:  # fmt: skip
+        """For each item, in order: the owner's job for this link, choice and item while it is under
+        way or done with its file, else a new one; True when the job is new. One query finds them."""
+        with self._submitting:  # two requests at once still make one job each
+            found = self.existing(url, choice, items, owner)
+            return [(found[n], False) if n in found else (self.submit(url, choice, n, client, owner), True)
+                    for n in items]  # fmt: skip
 
-    def existing(self, url: str, choice: Choice, item: int | None, owner: str | None) -> Job | None:
-        """The owner's job that ``submit_once`` would give again: queued, running, or done with its
-        file still there; a failed or cancelled one is never given again."""
+    def existing(
+        self, url: str, choice: Choice, items: list[int | None], owner: str | None
+    ) -> dict[int | None, Job]:
+        """The owner's jobs that ``submit_each`` would give again, by item: queued, running, or done
+        with its file still there; a failed or cancelled one is never given again. One query."""
         if owner is None:
-            return None
-        for job in self.store.for_link(owner, url):
-            if job.choice == choice and job.item == item and _reusable(job):
-                return job
-        return None
+            return {}
+        wanted, found = set(items), dict[int | None, Job]()
+        for job in self.store.for_link(owner, url):  # newest first: the newest reusable one wins
+            if job.item in wanted and job.item not in found and job.choice == choice and _reusable(job):
+                found[job.item] = job
+        return found
 
     def cancel(self, job_id: str) -> Job | None:
         """Cancel a queued or running job, or remove a finished one with its file."""

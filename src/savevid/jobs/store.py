@@ -66,6 +66,14 @@ class Job(BaseModel):
 _COLUMNS = list(Job.model_fields)
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(_COLUMNS)}, PRIMARY KEY (id))"
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
+# The lookups a request makes, so that none reads the whole table: an owner's list and its live
+# stream's check for changes, an owner's jobs for one link, a client's unfinished jobs.
+_INDEXES = {
+    "jobs_by_owner": "owner, created",
+    "jobs_by_owner_change": "owner, updated",
+    "jobs_by_link": "owner, url, created",
+    "jobs_by_client": "client, state",
+}
 
 
 class JobStore:
@@ -80,6 +88,8 @@ class JobStore:
         for column in _COLUMNS:  # a database made by an older version gains the new columns
             if column not in present:
                 self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column}")
+        for name, columns in _INDEXES.items():  # after the columns: an older database gains them too
+            self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON jobs ({columns})")
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -114,6 +124,14 @@ class JobStore:
             query = f"{_SELECT} WHERE owner = ? ORDER BY created DESC LIMIT ?"
             rows = self._db.execute(query, (owner, limit)).fetchall()
         return [_from_row(row) for row in rows]
+
+    def changes(self, owner: str) -> tuple[int, float | None]:
+        """A cheap mark of an owner's jobs that moves whenever one is made, written or removed:
+        how many there are, and when the newest write was (every write sets ``updated``)."""
+        with self._lock:
+            query = "SELECT COUNT(*), MAX(updated) FROM jobs WHERE owner = ?"
+            count, newest = self._db.execute(query, (owner,)).fetchone()
+        return int(count), newest
 
     def for_link(self, owner: str, url: str) -> list[Job]:
         """One owner's jobs for one link, newest first."""

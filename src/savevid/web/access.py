@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Literal
 
 from fastapi import Request, Response
 
@@ -120,11 +121,17 @@ def identify(request: Request) -> Caller:
     return Caller(limit_key=address, owner=owner)
 
 
-def keep_in_browser(reply: Response, request: Request, name: str, value: str) -> None:
-    """A cookie for a year that no script can read and no other site can send."""
-    reply.set_cookie(name, value, max_age=365 * 86400, httponly=True, samesite="strict",
+def keep_in_browser(
+    reply: Response, request: Request, name: str, value: str, same_site: Literal["strict", "lax"] = "strict"
+) -> None:
+    """A cookie for a year that no script can read; with SameSite=Strict, no other site's page or
+    link makes the browser send it."""
+    reply.set_cookie(name, value, max_age=365 * 86400, httponly=True, samesite=same_site,
                      secure=request.url.scheme == "https")  # fmt: skip
 
 
-def new_owner() -> str:
-    return secrets.token_hex(16)
+def name_browser(reply: Response, request: Request) -> None:
+    """Give this browser its own owner name. SameSite=Lax: it goes along when the browser arrives by
+    a link from another site (a top-level GET), so that visit sees its own list; it never goes with
+    another site's POST, fetch or embedded request."""
+    keep_in_browser(reply, request, OWNER_COOKIE, secrets.token_hex(16), same_site="lax")

@@ -11,8 +11,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from savevid import service
 from savevid.config import Settings
@@ -25,6 +26,7 @@ from savevid.safety.urls import MAX_URL_LENGTH, normalize_url
 from savevid.web.access import KEY_COOKIE, Caller, check_key, identify, keep_in_browser
 from savevid.web.errors import WebCode, error_body
 from savevid.web.limits import TooManyRequests
+from savevid.web.streams import EventStream, StreamSlots
 from savevid.web.thumbnails import download_thumbnail_path, thumbnail_path
 
 router = APIRouter(prefix="/api")
@@ -149,11 +151,11 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
     client, owner = caller.limit_key, caller.owner
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
-    wanted = sum(queue.existing(url, choice, n, owner) is None for n in items) if limit else 0
+    wanted = len(items) - len(queue.existing(url, choice, items, owner)) if limit else 0
     if wanted and queue.store.unfinished(client) + wanted > limit:  # a job given again takes no place
         raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.",
                               code=ErrorCode.TOO_MANY_DOWNLOADS)  # fmt: skip
-    made = [queue.submit_once(url, choice, n, client=client, owner=owner) for n in items]
+    made = queue.submit_each(url, choice, items, client=client, owner=owner)
     status = 202 if any(new for _, new in made) else 200
     if body.items is None:
         return JSONResponse(_view(made[0][0]), status_code=status)
@@ -173,38 +175,49 @@ def get_download(job_id: str, queue: QueueDep, _: CallerDep) -> dict[str, object
 
 
 @router.get("/downloads/{job_id}/events", summary="Live progress of one download (Server-Sent Events)")
-async def download_events(job_id: str, queue: QueueDep, request: Request, _: CallerDep) -> StreamingResponse:
+async def download_events(job_id: str, queue: QueueDep, request: Request, caller: CallerDep) -> EventStream:
     """One ``data:`` line with the download's view at each change; the stream ends with the download."""
-    _job(queue, job_id)
+    await run_in_threadpool(_job, queue, job_id)
 
     def read() -> list[Job]:
         job = queue.store.get(job_id)
         return [job] if job else []
 
-    return _event_stream(request, read, ends=True)
+    return _event_stream(request, caller, read, ends=True)
 
 
 @router.get("/events", summary="Live changes to all of the caller's downloads (Server-Sent Events)")
-async def events(queue: QueueDep, request: Request, caller: CallerDep) -> StreamingResponse:
+async def events(queue: QueueDep, request: Request, caller: CallerDep) -> EventStream:
     """One ``data:`` line with a download's view whenever one of the caller's (newest 100) downloads
     changes; each is sent once when the stream opens. One connection for any number of downloads: a
-    browser opens at most six to a server."""
-    return _event_stream(request, lambda: queue.store.recent(caller.owner), ends=False)
+    browser opens at most six to a server. A caller holds a few streams open at most (429 past them)."""
+    owner = caller.owner
+    return _event_stream(request, caller, lambda: queue.store.recent(owner), ends=False,
+                         changes=lambda: queue.store.changes(owner))  # fmt: skip
 
 
-def _event_stream(request: Request, read: Callable[[], list[Job]], *, ends: bool) -> StreamingResponse:
+def _event_stream(
+    request: Request, caller: Caller, read: Callable[[], list[Job]], *, ends: bool,
+    changes: Callable[[], object] | None = None,
+) -> EventStream:  # fmt: skip
     """Server-Sent Events of the jobs ``read`` returns, each sent when it changes; with ``ends``, the
-    stream ends once they are all final (or gone). It ends too when the server starts to stop."""
+    stream ends once they are all final (or gone). It ends too when the server starts to stop.
+    ``changes``, when given, is a cheap mark that moves when what ``read`` returns may have: while it
+    stays, the jobs are not read again. The store is read in the thread pool, never on the event loop."""
     stopping = request.app.state.stopping
+    slots: StreamSlots = request.app.state.streams
+    slots.take(caller.limit_key)
 
     async def stream() -> AsyncIterator[str]:
-        jobs, sent, quiet = read(), dict[str, str](), 0.0
+        jobs, mark, sent, quiet = list[Job](), None, dict[str, float](), 0.0
         while not stopping.is_set() and not await request.is_disconnected():
+            latest = await run_in_threadpool(changes) if changes else None
+            if changes is None or latest != mark:
+                mark, jobs = latest, await run_in_threadpool(read)
             for job in jobs:
-                text = json.dumps(_view(job))
-                if sent.get(job.id) != text:
-                    yield f"data: {text}\n\n"
-                    sent[job.id], quiet = text, 0.0
+                if sent.get(job.id) != job.updated:  # every write to a job moves its ``updated``
+                    yield f"data: {json.dumps(_view(job))}\n\n"
+                    sent[job.id], quiet = job.updated, 0.0
             if ends and all(job.state.final for job in jobs):
                 return
             if quiet >= _KEEP_ALIVE:  # a comment, so that proxies keep a quiet stream open
@@ -212,10 +225,8 @@ def _event_stream(request: Request, read: Callable[[], list[Job]], *, ends: bool
                 quiet = 0.0
             await asyncio.sleep(_EVERY)
             quiet += _EVERY
-            jobs = read()
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})  # fmt: skip
+    return EventStream(stream(), on_close=lambda: slots.give_back(caller.limit_key))
 
 
 _EVERY = 0.25  # seconds between looks at the jobs

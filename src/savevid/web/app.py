@@ -24,11 +24,12 @@ from savevid.jobs.queue import JobQueue
 from savevid.resolve.cache import MediaCache
 from savevid.safety import network
 from savevid.web import api, bundle, share, thumbnails
-from savevid.web.access import OWNER_COOKIE, keep_in_browser, new_owner, parse_keys
+from savevid.web.access import OWNER_COOKIE, name_browser, parse_keys
 from savevid.web.docs import add_docs
 from savevid.web.errors import code_for_status, error_body, savevid_error, storage_error, validation_error
 from savevid.web.limits import RateLimiter
 from savevid.web.security import SecurityMiddleware
+from savevid.web.streams import StreamSlots
 
 HERE = Path(__file__).parent
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
     app.state.settings, app.state.queue = settings, queue
     app.state.stopping = threading.Event()  # set when the server starts to stop
     app.state.limiter = RateLimiter(settings.requests_per_minute)
+    app.state.streams = StreamSlots()  # the live event streams each caller holds open
     app.state.api_keys = api_keys
     app.state.thumbnails = thumbnails.Thumbnails(settings)
     if settings.cors_origins:  # closed unless the operator names the pages that may call the API
@@ -116,11 +118,8 @@ def create_app(settings: Settings | None = None, media_cache: MediaCache | None 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
         page = pages.TemplateResponse(request, "index.html", {"script": "page/main.js", "module": True})
-        # This browser's downloads are listed to it alone. Arriving from another site (a link, the
-        # Share menu), a browser withholds its SameSite=Strict cookie: a new one would replace it.
-        arrived_from_elsewhere = request.headers.get("sec-fetch-site") == "cross-site"
-        if OWNER_COOKIE not in request.cookies and not arrived_from_elsewhere:
-            keep_in_browser(page, request, OWNER_COOKIE, new_owner())
+        if OWNER_COOKIE not in request.cookies:  # this browser's downloads are listed to it alone
+            name_browser(page, request)
         return page
 
     @app.get("/sites", response_class=HTMLResponse, include_in_schema=False)
