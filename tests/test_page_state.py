@@ -197,12 +197,12 @@ def test_a_link_that_does_not_exist_is_explained_in_turkish(
 
 
 def test_clear_finished_keeps_what_is_still_running(browser: Browser, server: str, origin: Origin) -> None:
-    origin.server.rates["/media/hls_ts/master.m3u8"] = 200  # this one stays under way
+    origin.server.rates["/media/progressive.mp4"] = 10_000  # this one stays under way (97 s)
     page = open_page(browser, server)
-    paste_and_save(page, origin.url("/media/progressive.mp4"))
+    paste_and_save(page, origin.url("/media/hls_ts/master.m3u8"))
     page.fill("#url", "ftp://example.com/a.mp4")  # no job: an error on the page only
-    paste(page, origin.url("/media/hls_ts/master.m3u8"))
-    page.wait_for_selector(".job >> nth=1")
+    paste(page, origin.url("/media/progressive.mp4"))
+    page.wait_for_selector(".job.downloading")
     page.click("#clear")
     expect(page.locator(".job")).to_have_count(1)
     assert page.query_selector(".job.done") is None

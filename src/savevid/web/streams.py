@@ -10,7 +10,7 @@ from starlette.types import Receive, Scope, Send
 
 from savevid.web.limits import TooManyRequests
 
-PER_CALLER = 4  # a page holds one; a few tabs or scripts fit, a flood of them does not
+PER_CALLER = 8  # a page holds one while a download is under way; browsers behind one address share it
 RETRY_AFTER = 15  # seconds: a stream is usually closed by then, as its tab is
 
 
