@@ -15,6 +15,7 @@ from pathlib import Path
 from yt_dlp import YoutubeDL
 
 from savevid.config import Settings, get_settings
+from savevid.engine.durable import sync_file, sync_folder
 from savevid.engine.fetch import fetch_item
 from savevid.engine.ffmpeg import find_ffmpeg
 from savevid.engine.options import EngineOptions
@@ -147,7 +148,9 @@ def _deliver(produced: Path, media: Media, dest: Path) -> Path:
     # Every writer has closed the file and checked its size before this point.
     extension = deliverable_extension(produced)
     target = _unique(dest / safe_filename(media.title, media.id, extension))
+    sync_file(produced)  # its bytes on disk before a name claims it
     os.replace(produced, target)  # atomic: the final name only ever holds a complete file
+    sync_folder(dest)  # and the name on disk before anyone records the file as delivered
     return target
 
 

@@ -127,6 +127,35 @@ def run_job(
     record(store, job_id, **fields)
 
 
+def delivered(folder: Path) -> Path | None:
+    """The file a job has already delivered into its folder, if any.
+
+    Only the final move of a download puts a visible name into a job's own folder (its work
+    lives in a hidden ``.savevid-*`` folder), and that move is an atomic rename of a complete,
+    synced file: one visible regular file there is the job's finished file, whole.
+    """
+    try:
+        names = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    except FileNotFoundError:
+        return None
+    files = [p for p in names if p.is_file() and not p.is_symlink()]
+    return files[0] if len(files) == 1 and len(names) == 1 else None
+
+
+def _finish_delivered(folder: Path, path: Path) -> dict[str, Any]:
+    """The fields of a job whose file was delivered before a crash kept ``done`` from being
+    recorded; the partial work it left beside the file goes."""
+    for leftover in folder.glob(f"{service.WORKDIR_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    log.info("job %s: its file was delivered before the last stop; recorded as done", folder.name)
+    return _done(path, path.stat().st_size)
+
+
+def _done(path: Path, size: int) -> dict[str, Any]:
+    return {"state": JobState.DONE, "stage": Stage.DONE.value, "path": str(path), "filename": path.name,
+            "size": size, "downloaded": size, "total": size}  # fmt: skip
+
+
 def _failed(error: SavevidError) -> dict[str, Any]:
     state = JobState.CANCELLED if error.code is ErrorCode.CANCELLED else JobState.FAILED
     return {"state": state, "error_code": error.code.value, "error_message": str(error)}
@@ -138,6 +167,8 @@ def _attempt(
 ) -> dict[str, Any]:  # fmt: skip
     """Run the job; the fields that record how it ended."""
     folder = job_folder(settings, job.id)
+    if (found := delivered(folder)) is not None:  # never a second download, nor a second copy
+        return _finish_delivered(folder, found)
     try:
         space.admit(job.id, folder)
         settings = settings.model_copy(update={"max_file_mb": file_quota(settings) / 1e6})
@@ -159,6 +190,4 @@ def _attempt(
             return _failed(StorageFullError())
         log.exception("job %s failed", job.id)  # a bug of ours: the job fails with a reason
         return _failed(SavevidError(INTERNAL_MESSAGE))
-    return {"state": JobState.DONE, "stage": Stage.DONE.value, "path": str(result.path),
-            "filename": result.path.name, "size": result.size, "downloaded": result.size,
-            "total": result.size}  # fmt: skip
+    return _done(result.path, result.size)
