@@ -23,3 +23,8 @@ def sync_folder(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def sync_data(fd: int) -> None:
+    """Wait until the bytes written to the open file fd are on disk."""
+    getattr(os, "fdatasync", os.fsync)(fd)  # fdatasync is not on every system

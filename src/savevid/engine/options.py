@@ -20,7 +20,8 @@ class EngineOptions:
     low_speed_limit: int = 1024  # bytes per second ...
     low_speed_time: float = 20.0  # ... for this long, and the connection is dropped and retried
     max_buffered: int = 64 * MiB  # fragments held in memory waiting for their turn
-    state_interval: float = 1.0  # seconds between saves of resume state
+    state_interval: float = 1.0  # seconds between saves of resume state at most ...
+    state_share: float = 0.025  # ... or sooner, once this share of the file is written since the last
     solo_speed: int = 64 * MiB  # a connection this fast needs no company: no more are opened
     max_bytes: int | None = None  # a download past this size fails (server quota)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from savevid.engine.durable import sync_data
 from savevid.engine.options import Counter, EngineOptions, TooLarge, check_size
 from savevid.engine.pieces import Piece, PieceTable
 from savevid.engine.retry import Cancelled, pause
@@ -20,6 +21,7 @@ from savevid.engine.transport import Body, TransferError, Transport, with_retrie
 
 log = logging.getLogger("savevid.engine")
 _ALLOCATING = threading.Lock()
+MIN_STEP = 16 * 1024  # the fewest bytes written between two saves of the resume state
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class ProgressiveDownload:
         self._validator: str | None = None
         self._errors: list[BaseException] = []
         self._stop = threading.Event()  # set when any worker fails or the download is cancelled
+        self._wake = threading.Event()  # a worker ended, or wrote enough that the state is due
+        self._saved, self._step = 0, 1  # bytes the saved state claims; bytes between saves
 
     def run(self) -> None:
         """Download (or resume) to self.path; on return the file is complete and flushed."""
@@ -163,16 +167,19 @@ class ProgressiveDownload:
 
     def _parallel(self, table: PieceTable, first: Body, first_start: int) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # A kill re-fetches what was written since the last save: a small share of the file.
+        self._saved, self._step = table.done, max(int(table.total * self.options.state_share), MIN_STEP)
         try:
             reserve(fd, table.total, table.snapshot())
             self.counter.set(table.done, table.total)
             self._run_workers(table, fd, first, first_start)
             if not table.complete:
                 raise self._errors[0] if self._errors else TransferError("the download stopped early")
+            sync_data(fd)
         finally:
-            os.close(fd)
             if not table.complete:
-                self._save(table)
+                self._save(table, fd)
+            os.close(fd)
         save_state(self.path, {"complete": True, "total": table.total})
 
     def _run_workers(self, table: PieceTable, fd: int, first: Body, first_start: int) -> None:
@@ -189,13 +196,18 @@ class ProgressiveDownload:
                     for _ in range(wanted - 1)]  # fmt: skip
         for thread in threads:
             thread.start()
-        self._watch(table, threads, ramp)
+        self._watch(table, threads, ramp, fd)
 
-    def _watch(self, table: PieceTable, threads: list[threading.Thread], ramp: threading.Event) -> None:
+    def _watch(
+        self, table: PieceTable, threads: list[threading.Thread], ramp: threading.Event, fd: int
+    ) -> None:
         meter, last_save = SpeedMeter(window=0.5), time.monotonic()
         started, done_at_start = last_save, table.done
         while any(t.is_alive() for t in threads):
-            threads[0].join(0.05) if threads[0].is_alive() else time.sleep(0.05)
+            if self._wake.wait(0.05) and (table.complete or self._stop.is_set()):
+                for thread in threads:  # ending now: wait for that, not for the next poll
+                    thread.join(0.05)
+            self._wake.clear()
             done = table.done
             self.counter.set(done, table.total)
             speed, elapsed = meter.update(done), time.monotonic() - started
@@ -205,8 +217,12 @@ class ProgressiveDownload:
                 remaining = table.total - done
                 if speed is not None and speed < self.options.solo_speed and remaining > speed * 0.3:
                     ramp.set()
-            if time.monotonic() - last_save >= self.options.state_interval:
-                self._save(table)
+            due = (
+                done - self._saved >= self._step
+                or time.monotonic() - last_save >= self.options.state_interval
+            )
+            if due and done > self._saved:
+                self._save(table, fd)
                 last_save = time.monotonic()
             if self.cancel.is_set():
                 self._stop.set()
@@ -220,9 +236,11 @@ class ProgressiveDownload:
                 return
         self._worker(table, fd, None, None)
 
-    def _save(self, table: PieceTable) -> None:
-        state = {"total": table.total, "validator": self._validator, "pieces": table.snapshot()}
-        save_state(self.path, state)
+    def _save(self, table: PieceTable, fd: int) -> None:
+        pieces = table.snapshot()  # taken before the sync: the state claims no byte written after it
+        sync_data(fd)
+        save_state(self.path, {"total": table.total, "validator": self._validator, "pieces": pieces})
+        self._saved = sum(pos - start for start, pos, _ in pieces)
 
     def _worker(self, table: PieceTable, fd: int, piece: Piece | None, body: Body | None) -> None:
         try:
@@ -243,6 +261,7 @@ class ProgressiveDownload:
             self._errors.append(error)
             self._stop.set()
         finally:
+            self._wake.set()
             if body is not None:
                 self.transport.release(body)
 
@@ -300,6 +319,8 @@ class ProgressiveDownload:
             if size:
                 os.pwrite(fd, chunk[:size], piece.pos)
                 table.advance(piece, size)
+                if table.done - self._saved >= self._step:
+                    self._wake.set()
             if size < len(chunk):
                 return  # the rest of this response belongs to another piece now
 

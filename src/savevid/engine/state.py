@@ -25,10 +25,17 @@ def load_state(path: Path) -> dict[str, Any] | None:
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
-    """Replace the saved state atomically: a crash leaves the old state or the new one."""
+    """Replace the saved state atomically: a crash leaves the old state or the new one.
+
+    The caller syncs the data the state claims first; the state's own bytes are synced before
+    its name, so a crash of the machine never leaves an empty state in place of an old one.
+    """
     file = state_path(path)
     tmp = file.with_name(f"{file.name}.tmp")
-    tmp.write_text(json.dumps(state))
+    with tmp.open("w") as out:
+        out.write(json.dumps(state))
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, file)
 
 
