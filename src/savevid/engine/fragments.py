@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from yt_dlp.aes import aes_cbc_decrypt_bytes
 
+from savevid.engine.durable import sync_data
 from savevid.engine.options import Counter, EngineOptions, check_size
 from savevid.engine.retry import Cancelled
 from savevid.engine.state import clear_state, load_state, save_state
@@ -79,6 +80,7 @@ class FragmentDownload:
     def _write_in_order(self, out: BinaryIO, pool: ThreadPoolExecutor, done: int) -> None:
         window: deque[Future[bytes]] = deque()
         following, written, average = done, done, 1 << 20
+        every = max(1, len(self.fragments) // 40)  # a kill re-fetches 2.5 % of them, or one
         while written < len(self.fragments):
             while (following < len(self.fragments) and len(window) < 2 * self.options.connections
                    and average * len(window) < self.options.max_buffered):  # fmt: skip
@@ -90,8 +92,10 @@ class FragmentDownload:
             written += 1
             average = max(1, out.tell() // written)
             self.counter.add(len(data))
-            out.flush()  # then record it: a resume starts after the last fragment on disk
-            save_state(self.path, {"count": len(self.fragments), "done": written, "offset": out.tell()})
+            if written % every == 0:
+                out.flush()  # then synced, then recorded: a resume starts after the last one on disk
+                sync_data(out.fileno())
+                save_state(self.path, {"count": len(self.fragments), "done": written, "offset": out.tell()})
 
     def _wait(self, future: Future[bytes]) -> bytes:
         while True:
