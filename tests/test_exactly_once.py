@@ -8,25 +8,16 @@ import json
 import signal
 import sqlite3
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from savevid.jobs.store import JobState, JobStore
 from support.origin import Origin
 from support.probe import probe
-from support.serve import serving
+from support.serve import call, serving
 
 PATH = "/media/progressive.mp4"
 OVERHEAD = 4096  # bytes of headers: the requests of a download and of its resumption
-
-
-def call(base: str, method: str, path: str, body: object = None) -> dict[str, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        return json.loads(reply.read())  # type: ignore[no-any-return]
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

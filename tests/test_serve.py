@@ -22,19 +22,11 @@ from savevid.models import Choice
 from savevid.web.server import raise_fd_limit
 from support.origin import Origin, Reply
 from support.probe import probe
-from support.serve import serving
+from support.serve import call, serving
 
 SLACK = 2.5  # seconds past the shutdown timeout that starting to exit may take on a busy machine
 # What "at once" means on a loaded machine with two cores: well short of any timeout in play.
 PROMPT = 5.0
-
-
-def call(base: str, method: str, path: str, body: object = None) -> dict[str, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read())  # type: ignore[no-any-return]
 
 
 def answer(base: str, path: str, body: object) -> tuple[int, dict[str, object]]:

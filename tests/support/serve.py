@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import resource
 import signal
@@ -87,3 +88,12 @@ def serving(
 
 def _limit_files(soft: int, hard: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def call(base: str, method: str, path: str, body: object = None, timeout: float = 30) -> dict[str, object]:
+    """One JSON request to a running server, and its JSON answer (an error status raises HTTPError)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        return json.loads(reply.read())  # type: ignore[no-any-return]
