@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from savevid.config import Settings, get_settings
 from savevid.engine.state import load_state
-from savevid.jobs.store import JobState, JobStore
+from savevid.jobs.store import JobState, SqliteJobStore
 from savevid.models import Choice
 from savevid.web.api import DownloadRequest
 from savevid.web.app import create_app
@@ -191,7 +191,7 @@ def test_a_restart_resumes_the_download_under_way_and_keeps_the_queue(origin: Or
             time.sleep(0.05)
     # Stopped mid-download: back in the queue, part of the file on disk, with the state that says
     # which part (the worker may take a moment to put it there after the server has stopped).
-    store = JobStore(settings.data_dir / "jobs.db")
+    store = SqliteJobStore(settings.data_dir / "jobs.db")
     deadline = time.monotonic() + 10
     while (first := store.get(ids[0])) is None or first.state is not JobState.QUEUED:
         assert time.monotonic() < deadline, first

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from savevid.jobs.store import JobState, JobStore
+from savevid.jobs.store import JobState, SqliteJobStore
 from support.origin import Origin
 from support.probe import probe
 from support.serve import call, serving
@@ -52,7 +52,7 @@ def writes_held(database: Path) -> Iterator[None]:
 
 def finished(data: Path, job_id: str, origin: Origin) -> Path:
     """Restart the server on data; once the job is done, the path of its one file."""
-    store = JobStore(data / "jobs.db")
+    store = SqliteJobStore(data / "jobs.db")
     with serving(data, **settings(origin)) as server:
         wait_until(lambda: call(server.base, "GET", f"/api/downloads/{job_id}")["state"] == "done", 60,
                    "the job to finish after the restart")  # fmt: skip
@@ -75,7 +75,7 @@ def test_a_kill_between_delivery_and_done_leaves_one_file(tmp_path: Path, origin
             server.signal(signal.SIGKILL)
             server.wait_exit(time.monotonic())
     [before] = visible(folder)
-    store = JobStore(data / "jobs.db")
+    store = SqliteJobStore(data / "jobs.db")
     killed = store.get(job_id)
     store.close()
     assert killed is not None and killed.state is not JobState.DONE, killed  # the window was hit

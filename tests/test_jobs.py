@@ -116,7 +116,7 @@ def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
 def test_a_database_from_an_older_version_gains_the_new_columns(tmp_path: Path) -> None:
     import sqlite3
 
-    from savevid.jobs.store import JobStore
+    from savevid.jobs.store import SqliteJobStore
     from savevid.models import Choice
 
     path = tmp_path / "jobs.db"
@@ -126,7 +126,7 @@ def test_a_database_from_an_older_version_gains_the_new_columns(tmp_path: Path) 
                     "error_code, error_message, PRIMARY KEY (id))")  # fmt: skip
         old.execute("INSERT INTO jobs (id, url, choice, state, created, updated, downloaded) VALUES "
                     "('old1', 'https://example.com/v', '{}', 'done', 1, 1, 0)")  # fmt: skip
-    store = JobStore(path)
+    store = SqliteJobStore(path)
     job = store.create("https://example.com/w", Choice(), owner="browser:ab")
     assert [j.id for j in store.recent("browser:ab")] == [job.id]
     assert store.get("old1") is not None and store.get("old1").owner is None  # type: ignore[union-attr]

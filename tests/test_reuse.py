@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from savevid.config import Settings
 from savevid.jobs.queue import JobQueue
-from savevid.jobs.store import Job, JobStore
+from savevid.jobs.store import Job, SqliteJobStore
 from savevid.models import Choice
 from savevid.resolve.cache import TTL_SECONDS, RecentMedia
 from savevid.web.app import create_app
@@ -247,7 +247,7 @@ def test_a_jobs_database_of_an_older_version_gains_the_duration(tmp_path: Path) 
         old.execute("INSERT INTO jobs (id, url, choice, state, created, updated, downloaded) "
                     "VALUES ('a', 'https://x.example/v', '{}', 'done', 1, 1, 0)")  # fmt: skip
     old.close()
-    store = JobStore(path)
+    store = SqliteJobStore(path)
     try:
         kept = store.get("a")
         assert kept is not None and kept.duration is None

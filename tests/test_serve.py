@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from savevid.jobs.store import JobState, JobStore
+from savevid.jobs.store import JobState, SqliteJobStore
 from savevid.models import Choice
 from savevid.web.server import raise_fd_limit
 from support.origin import Origin, Reply
@@ -73,7 +73,7 @@ def closed_within(sock: socket.socket, timeout: float) -> bool:
 
 def finished_job(data_dir: Path, size: int) -> str:
     """A done job whose file is size bytes (sparse: quick to make, slow to read)."""
-    store = JobStore(data_dir / "jobs.db")
+    store = SqliteJobStore(data_dir / "jobs.db")
     job = store.create("https://example.com/big", Choice())
     folder = data_dir / "files" / job.id
     folder.mkdir(parents=True)
@@ -133,7 +133,7 @@ def events_client(base: str, job_id: str) -> socket.socket:
 def test_sigterm_ends_event_streams_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with serving(data, workers="1", shutdown_timeout="20") as server:
-        store = JobStore(data / "jobs.db")  # a job no worker runs: its stream would never end
+        store = SqliteJobStore(data / "jobs.db")  # a job no worker runs: its stream would never end
         job = store.create("https://example.com/v", Choice())
         store.update(job.id, state=JobState.DOWNLOADING)
         store.close()
@@ -201,7 +201,7 @@ def test_sigterm_stops_a_running_download_which_resumes_after_restart(tmp_path: 
         assert closed_within(stream, 1)
     print(f"SIGTERM to exit with a download running and its event stream attached: {took:.2f} s")
     assert took < PROMPT, server.stderr()
-    store = JobStore(data / "jobs.db")
+    store = SqliteJobStore(data / "jobs.db")
     stopped = store.get(job_id)
     store.close()
     assert stopped is not None and stopped.state is JobState.QUEUED

@@ -22,7 +22,7 @@ from savevid.config import Settings
 from savevid.errors import DownloadFailedError, ErrorCode, SavevidError, StorageFullError
 from savevid.jobs.runner import job_folder, run_job
 from savevid.jobs.space import SpaceLedger
-from savevid.jobs.store import RUNNING, Job, JobState, JobStore
+from savevid.jobs.store import RUNNING, Job, JobState, JobStore, SqliteJobStore
 from savevid.models import Choice, Media
 from savevid.resolve.cache import MediaCache, RecentMedia
 
@@ -46,7 +46,7 @@ class JobQueue:
         self.settings = settings
         self.cache = cache if cache is not None else RecentMedia()  # what previews resolved, for the jobs
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = JobStore(settings.data_dir / "jobs.db")
+        self.store: JobStore = SqliteJobStore(settings.data_dir / "jobs.db")
         self.huey = SqliteHuey("savevid", filename=str(settings.data_dir / "queue.db"))
         self._task = self.huey.task(name="run_job")(self._run)
         self._cancels: dict[str, threading.Event] = {}  # the jobs this process is running
@@ -110,6 +110,26 @@ class JobQueue:
             if job.item in wanted and job.item not in found and job.choice == choice and _reusable(job):
                 found[job.item] = job
         return found
+
+    def get(self, job_id: str) -> Job | None:
+        """One job, or None when there is none with this id."""
+        return self.store.get(job_id)
+
+    def recent(self, owner: str) -> list[Job]:
+        """One owner's newest jobs, newest first."""
+        return self.store.recent(owner)
+
+    def changes(self, owner: str) -> tuple[int, float | None]:
+        """A mark of an owner's jobs that moves whenever one is made, written or removed."""
+        return self.store.changes(owner)
+
+    def unfinished(self, client: str) -> int:
+        """How many of a client's jobs are queued or running."""
+        return self.store.unfinished(client)
+
+    def counts(self) -> dict[JobState, int]:
+        """How many jobs are in each state."""
+        return self.store.counts()
 
     def cancel(self, job_id: str) -> Job | None:
         """Cancel a queued or running job, or remove a finished one with its file."""

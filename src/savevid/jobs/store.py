@@ -1,4 +1,5 @@
-"""Jobs and their history in an embedded SQLite database under the data directory."""
+"""Jobs and their history: the ``JobStore`` interface, and ``SqliteJobStore``, an embedded SQLite
+database under the data directory (the one implementation today)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import uuid
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -76,8 +77,54 @@ _INDEXES = {
 }
 
 
-class JobStore:
-    """Thread-safe access to the jobs table."""
+class JobStore(Protocol):
+    """Where jobs are kept: what the queue and its workers read and write. Thread-safe."""
+
+    def close(self) -> None:
+        """Release the store; no call follows."""
+
+    def create(
+        self, url: str, choice: Choice, item: int | None = None, client: str | None = None,
+        owner: str | None = None, **known: Any,
+    ) -> Job:  # fmt: skip
+        """A new queued job; ``known`` sets what is already known of its media (title, site, ...)."""
+
+    def get(self, job_id: str) -> Job | None:
+        """One job, or None when there is none with this id."""
+
+    def recent(self, owner: str, limit: int = 100) -> list[Job]:
+        """One owner's newest jobs, newest first."""
+
+    def changes(self, owner: str) -> tuple[int, float | None]:
+        """A mark of an owner's jobs that moves whenever one is made, written or removed."""
+
+    def for_link(self, owner: str, url: str) -> list[Job]:
+        """One owner's jobs for one link, newest first."""
+
+    def unfinished(self, client: str) -> int:
+        """How many of a client's jobs are queued or running."""
+
+    def counts(self) -> dict[JobState, int]:
+        """How many jobs are in each state (every state, 0 when none)."""
+
+    def in_states(self, *states: JobState) -> list[Job]:
+        """The jobs in any of these states, oldest first."""
+
+    def update(self, job_id: str, **fields: Any) -> None:
+        """Write these fields of a job, and ``updated`` with the time."""
+
+    def claim(self, job_id: str) -> bool:
+        """Move a queued job to resolving; False if it is not queued (someone else has it)."""
+
+    def progress(self, job_id: str, progress: Progress, state: JobState) -> None:
+        """Write a running job's state and progress."""
+
+    def delete(self, job_id: str) -> None:
+        """Remove a job's record."""
+
+
+class SqliteJobStore:
+    """The jobs table in an embedded SQLite database, with thread-safe access."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

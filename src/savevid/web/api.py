@@ -92,7 +92,7 @@ def _view(job: Job) -> dict[str, object]:
 
 
 def _job(queue: JobQueue, job_id: str) -> Job:
-    job = queue.store.get(job_id)
+    job = queue.get(job_id)
     if job is None:
         raise HTTPException(404, detail=error_body(WebCode.NO_SUCH_DOWNLOAD, "There is no such download."))
     return job
@@ -152,7 +152,7 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
     wanted = len(items) - len(queue.existing(url, choice, items, owner)) if limit else 0
-    if wanted and queue.store.unfinished(client) + wanted > limit:  # a job given again takes no place
+    if wanted and queue.unfinished(client) + wanted > limit:  # a job given again takes no place
         raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.",
                               code=ErrorCode.TOO_MANY_DOWNLOADS)  # fmt: skip
     made = queue.submit_each(url, choice, items, client=client, owner=owner)
@@ -165,7 +165,7 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
 @router.get("/downloads", summary="The caller's recent downloads")
 def list_downloads(queue: QueueDep, caller: CallerDep) -> list[dict[str, object]]:
     """Only the caller's own: this browser's, this key's, or (for other callers) this address's."""
-    return [_view(job) for job in queue.store.recent(caller.owner)]
+    return [_view(job) for job in queue.recent(caller.owner)]
 
 
 # One download's id (128 random bits) is what lets its caller see, fetch or cancel it.
@@ -180,7 +180,7 @@ async def download_events(job_id: str, queue: QueueDep, request: Request, caller
     await run_in_threadpool(_job, queue, job_id)
 
     def read() -> list[Job]:
-        job = queue.store.get(job_id)
+        job = queue.get(job_id)
         return [job] if job else []
 
     return _event_stream(request, caller, read, ends=True)
@@ -192,8 +192,8 @@ async def events(queue: QueueDep, request: Request, caller: CallerDep) -> EventS
     changes; each is sent once when the stream opens. One connection for any number of downloads: a
     browser opens at most six to a server. A caller holds a few streams open at most (429 past them)."""
     owner = caller.owner
-    return _event_stream(request, caller, lambda: queue.store.recent(owner), ends=False,
-                         changes=lambda: queue.store.changes(owner))  # fmt: skip
+    return _event_stream(request, caller, lambda: queue.recent(owner), ends=False,
+                         changes=lambda: queue.changes(owner))  # fmt: skip
 
 
 def _event_stream(

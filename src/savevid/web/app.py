@@ -37,7 +37,7 @@ HERE = Path(__file__).parent
 def _metrics(queue: JobQueue) -> bytes:
     registry = CollectorRegistry()
     jobs = Gauge("savevid_jobs", "Jobs on this server by state", ["state"], registry=registry)
-    for state, count in queue.store.counts().items():
+    for state, count in queue.counts().items():
         jobs.labels(state.value).set(count)
     return generate_latest(registry)
 

@@ -126,7 +126,7 @@ def _file_size(job: Job) -> int | None:
 
 def _members(queue: JobQueue, ids: list[str]) -> list[Member]:
     """The finished files of these jobs; 404 if one is unknown, 409 if one has no file (yet)."""
-    jobs = [queue.store.get(job_id) for job_id in ids]
+    jobs = [queue.get(job_id) for job_id in ids]
     known = [job for job in jobs if job is not None]
     if len(known) < len(ids):
         unknown = len(ids) - len(known)

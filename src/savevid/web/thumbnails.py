@@ -203,7 +203,7 @@ def thumbnail(
 @router.get("/downloads/{job_id}/thumbnail", response_class=Response, responses=_IMAGE_RESPONSES,
             summary="A download's thumbnail, fetched by the server")  # fmt: skip
 def download_thumbnail(job_id: str, request: Request, _: CallerDep) -> Response:
-    job = request.app.state.queue.store.get(job_id)
+    job = request.app.state.queue.get(job_id)
     if job is None:
         raise HTTPException(404, detail=error_body(WebCode.NO_SUCH_DOWNLOAD, "There is no such download."))
     url = job.thumbnail
