@@ -12,7 +12,6 @@ import shutil
 import sqlite3
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from huey import SqliteHuey
@@ -263,9 +262,7 @@ class JobQueue:
 
 
 def _reusable(job: Job) -> bool:
-    if job.state is JobState.DONE:
-        return job.path is not None and Path(job.path).is_file()
-    return not job.state.final
+    return job.finished_file() is not None if job.state is JobState.DONE else not job.state.final
 
 
 def _known(media: Media | None) -> dict[str, Any]:

@@ -63,6 +63,12 @@ class Job(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
 
+    def finished_file(self) -> Path | None:
+        """The finished file, when the job is done and its file is still there (not removed)."""
+        if self.state is not JobState.DONE or not self.path or not Path(self.path).is_file():
+            return None
+        return Path(self.path)
+
 
 _COLUMNS = list(Job.model_fields)
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(_COLUMNS)}, PRIMARY KEY (id))"

@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -242,13 +241,14 @@ def content_disposition(name: str) -> str:
 @router.get("/downloads/{job_id}/file", summary="The finished file (Range requests supported)")
 def download_file(job_id: str, queue: QueueDep, _: CallerDep) -> FileResponse:
     job = _job(queue, job_id)
-    if not job.path or not Path(job.path).is_file():
+    file = job.finished_file()
+    if file is None:
         raise HTTPException(
             409, detail=error_body(WebCode.NOT_READY, "The file is not ready (or was removed).")
         )
-    headers = {"Content-Disposition": content_disposition(job.filename or Path(job.path).name),
+    headers = {"Content-Disposition": content_disposition(job.filename or file.name),
                "X-Content-Type-Options": "nosniff"}  # fmt: skip
-    return FileResponse(job.path, headers=headers, media_type="application/octet-stream")
+    return FileResponse(file, headers=headers, media_type="application/octet-stream")
 
 
 @router.delete("/downloads/{job_id}", summary="Cancel a download, and delete its file")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from zipstream import ZipStream
 
 from savevid.jobs.queue import JobQueue
-from savevid.jobs.store import Job, JobState
+from savevid.jobs.store import Job
 from savevid.safety.filenames import safe_filename
 from savevid.web.api import CallerDep, QueueDep, content_disposition
 from savevid.web.errors import WebCode, error_body
@@ -115,13 +114,11 @@ def _ids(text: str) -> list[str]:
 
 def _file_size(job: Job) -> int | None:
     """The size of the job's finished file; None if it is not done or its file is gone."""
-    if job.state is not JobState.DONE or not job.path:
-        return None
+    file = job.finished_file()
     try:
-        found = os.stat(job.path)
-    except FileNotFoundError:
+        return file.stat().st_size if file is not None else None
+    except FileNotFoundError:  # removed a moment ago
         return None
-    return found.st_size if stat.S_ISREG(found.st_mode) else None
 
 
 def _members(queue: JobQueue, ids: list[str]) -> list[Member]:
