@@ -6,7 +6,6 @@ let lang = "en";
 
 export const t = (key) => messages[key] || key;
 export const fill = (key, values) => Object.entries(values).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
-export const language = () => lang;
 
 // The catalog of a language ("en", "tr"), applied to every element that names a key.
 export async function loadCatalog(wanted) {
