@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from huey import SqliteHuey
@@ -88,16 +89,19 @@ class JobQueue:
 
     def submit_each(
         self, url: str, choice: Choice, items: list[int | None], client: str | None = None,
-        owner: str | None = None,
+        owner: str | None = None, admit: Callable[[int], None] | None = None,
     ) -> list[tuple[Job, bool]]:  # fmt: skip
         """For each item, in order: the owner's job for this link, choice and item while it is under
-        way or done with its file, else a new one; True when the job is new. One query finds them."""
-        with self._submitting:  # two requests at once still make one job each
-            found = self.existing(url, choice, items, owner)
+        way or done with its file, else a new one; True when the job is new. One query finds them.
+        ``admit`` hears how many jobs would be new, first, and may refuse them by raising."""
+        with self._submitting:  # two requests at once still make one job each, and meet one limit
+            found = self._existing(url, choice, items, owner)
+            if admit is not None:
+                admit(sum(n not in found for n in items))
             return [(found[n], False) if n in found else (self.submit(url, choice, n, client, owner), True)
                     for n in items]  # fmt: skip
 
-    def existing(
+    def _existing(
         self, url: str, choice: Choice, items: list[int | None], owner: str | None
     ) -> dict[int | None, Job]:
         """The owner's jobs that ``submit_each`` would give again, by item: queued, running, or done

@@ -150,11 +150,13 @@ def create_download(body: DownloadRequest, queue: QueueDep, caller: LimitedDep) 
     client, owner = caller.limit_key, caller.owner
     choice = Choice(quality=body.quality, audio_only=body.audio_only, audio_format=body.audio_format,
                     format=body.format)  # fmt: skip
-    wanted = len(items) - len(queue.existing(url, choice, items, owner)) if limit else 0
-    if wanted and queue.unfinished(client) + wanted > limit:  # a job given again takes no place
-        raise TooManyRequests(30, f"You have {limit} downloads under way at most: wait for one to finish.",
-                              code=ErrorCode.TOO_MANY_DOWNLOADS)  # fmt: skip
-    made = queue.submit_each(url, choice, items, client=client, owner=owner)
+
+    def admit(new: int) -> None:  # a job given again takes no place
+        if limit and new and queue.unfinished(client) + new > limit:
+            message = f"You have {limit} downloads under way at most: wait for one to finish."
+            raise TooManyRequests(30, message, code=ErrorCode.TOO_MANY_DOWNLOADS)
+
+    made = queue.submit_each(url, choice, items, client=client, owner=owner, admit=admit)
     status = 202 if any(new for _, new in made) else 200
     if body.items is None:
         return JSONResponse(_view(made[0][0]), status_code=status)
